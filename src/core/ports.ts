@@ -1,0 +1,213 @@
+/**
+ * Ports: everything the core needs from the outside world. `src/db` implements the data ports on
+ * Postgres; an adapter to the Customs back end (the real system of record) could implement the same
+ * ports without touching flows or channels. Every method is async and throws only for failures of
+ * the infrastructure (database down); expected refusals are `Result` values.
+ */
+import type {
+  Authorisation,
+  Bundle,
+  Channel,
+  Consignment,
+  Driver,
+  Locale,
+  Registration,
+  Result,
+  Token,
+} from './types.js';
+
+export interface DriverRepository {
+  byDriverNo(driverNo: string): Promise<Driver | null>;
+  /** The driver whose registered mobile is this E.164 number. */
+  byMobile(e164: string): Promise<Driver | null>;
+  /** True when the number belongs to a demo-seed record: such numbers never get a real message. */
+  isDemoNumber(e164: string): Promise<boolean>;
+}
+
+export interface TokenRepository {
+  /** The driver's token in service (not replaced), or null. */
+  currentForDriver(driverNo: string): Promise<Token | null>;
+  bySerial(serial: string): Promise<Token | null>;
+  /**
+   * Atomically accepts TOTP step `step`: succeeds only while the token is active and `step` is
+   * greater than the last used step; on success records the step and clears the failure count.
+   */
+  consumeStep(serial: string, step: number, at: Date): Promise<boolean>;
+  /**
+   * Atomically counts one wrong code; the `lockAfter`-th wrong code in a row locks the token.
+   * Returns the count after this failure and whether the token is now locked.
+   */
+  recordFailure(serial: string, lockAfter: number, at: Date): Promise<{ failedAttempts: number; locked: boolean }>;
+  /** Clears the lock and the failure count. False when the token was not locked. */
+  unlock(serial: string, at: Date): Promise<boolean>;
+  /**
+   * Replaces the driver's current token with a new one (the old one becomes `replaced` and stops
+   * working). Returns the old serial, or null when the driver had no token.
+   */
+  replace(
+    driverNo: string,
+    next: { serial: string; secretBase32: string; labelColour: string; expiresOn: string },
+    at: Date,
+  ): Promise<{ oldSerial: string | null }>;
+  /** Tokens in service (not replaced) matching a campaign selection. */
+  select(filter: { labelColour?: string; expiresBefore?: string }): Promise<Token[]>;
+}
+
+export interface ConsignmentRepository {
+  byCcrn(ccrn: string): Promise<Consignment | null>;
+}
+
+export type BundleCheck = (locked: Consignment[]) => Result<object, string>;
+
+export interface BundleRepository {
+  /**
+   * Creates a bundle atomically: locks the consignments (in a stable order), passes them to `check`
+   * (the core's rules), and writes the bundle and the consignments' new status only if the check
+   * passes. A refusal or a failure writes nothing. Consignments are passed in the order of `ccrns`;
+   * unknown CCRNs are simply missing from the list.
+   */
+  create(
+    input: {
+      driverNo: string;
+      vehicleMark: string;
+      ccrns: string[];
+      channel: Channel;
+      at: Date;
+      earliestCrossingAt: Date;
+    },
+    check: BundleCheck,
+  ): Promise<Result<{ bundle: Bundle }, string>>;
+  byRef(bundleRef: string): Promise<Bundle | null>;
+  /** The driver's bundles that are active (not cancelled, not crossed), newest first. */
+  activeForDriver(driverNo: string): Promise<Bundle[]>;
+  /**
+   * Cancels an active bundle of this driver atomically; its consignments return to `submitted`.
+   */
+  cancel(
+    bundleRef: string,
+    driverNo: string,
+    at: Date,
+  ): Promise<Result<{ bundle: Bundle }, 'bundle_unknown' | 'bundle_not_yours' | 'bundle_not_active'>>;
+}
+
+export interface RegistrationRepository {
+  byRef(refNo: string): Promise<Registration | null>;
+}
+
+export interface AuditEntry {
+  at: Date;
+  channel: Channel;
+  /** Already masked (see core/mask.ts). */
+  callerMasked: string | null;
+  driverNo: string | null;
+  action: string;
+  outcome: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditRepository {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  list(filter: { driverNo?: string; action?: string; limit?: number }): Promise<(AuditEntry & { id: number })[]>;
+  /** Deletes what is older than `before`; returns how many rows went. */
+  purgeBefore(before: Date): Promise<number>;
+}
+
+export interface Handoff {
+  id?: number;
+  /** CallSid for voice, or another conversation key. */
+  conversationId: string;
+  channel: Channel;
+  /** Full E.164, so an agent can look the caller up; logs only ever see it masked. */
+  caller: string | null;
+  driverNo: string | null;
+  locale: Locale;
+  /** Where in the flow the caller was (state id). */
+  where: string;
+  /** What went wrong, as a reason code. */
+  reason: string;
+  createdAt: Date;
+}
+
+export interface HandoffRepository {
+  save(handoff: Handoff): Promise<Handoff & { id: number }>;
+  byConversation(conversationId: string): Promise<(Handoff & { id: number })[]>;
+  byCaller(e164: string): Promise<(Handoff & { id: number })[]>;
+  purgeBefore(before: Date): Promise<number>;
+}
+
+export interface OutboxEntry {
+  kind: 'sms' | 'call';
+  /** Masked number. */
+  toMasked: string;
+  body: string;
+  purpose: string;
+  /** Why it went to the outbox instead of the provider. */
+  reason: 'no_credentials' | 'demo_number';
+  createdAt: Date;
+}
+
+export interface OutboxRepository {
+  add(entry: OutboxEntry): Promise<{ id: number; sid: string }>;
+  list(limit?: number): Promise<(OutboxEntry & { id: number; sid: string })[]>;
+  purgeBefore(before: Date): Promise<number>;
+}
+
+export interface OptOutRepository {
+  /** Records STOP (true) or START (false). Returns the previous value. */
+  set(e164: string, optedOut: boolean, at: Date): Promise<boolean>;
+  isOptedOut(e164: string): Promise<boolean>;
+}
+
+/** All data ports together: what `src/db` provides. */
+export interface DataPorts {
+  drivers: DriverRepository;
+  tokens: TokenRepository;
+  consignments: ConsignmentRepository;
+  bundles: BundleRepository;
+  registrations: RegistrationRepository;
+  audit: AuditRepository;
+  handoffs: HandoffRepository;
+  outbox: OutboxRepository;
+  optOuts: OptOutRepository;
+}
+
+/** Outbound messages and calls. */
+export interface OutboundSms {
+  to: string;
+  body: string;
+  purpose: string;
+  /** Absolute URL Twilio should report delivery to. */
+  statusCallback?: string;
+}
+
+export interface OutboundCall {
+  to: string;
+  /** Absolute URL of the TwiML that runs the call. */
+  url: string;
+  purpose: string;
+  /** Spoken summary kept in the outbox when the call is not placed. */
+  summary: string;
+  statusCallback?: string;
+  /** Ask Twilio to detect answering machines. */
+  machineDetection?: boolean;
+}
+
+export type OutboundResult =
+  | { ok: true; sid: string; via: 'provider' | 'outbox' }
+  | {
+      ok: false;
+      /** permanent: never retry (opted out, invalid number); temporary: retry with back-off. */
+      kind: 'permanent' | 'temporary';
+      /** Provider error code (e.g. Twilio 21610) or HTTP status. */
+      code: number | null;
+      status: number | null;
+      message: string;
+    };
+
+export interface OutboundPort {
+  sendSms(sms: OutboundSms): Promise<OutboundResult>;
+  placeCall(call: OutboundCall): Promise<OutboundResult>;
+}
+
+export type { Authorisation };
