@@ -28,6 +28,8 @@ export type MsgParam =
 export interface Msg {
   key: string;
   params?: Record<string, MsgParam>;
+  /** Say this one in another language than the Reply's (the language menu offers each in its own). */
+  locale?: Locale;
 }
 
 export interface MenuOption {

@@ -27,7 +27,7 @@ CREATE TABLE tokens (
   label_colour    text NOT NULL,
   expires_on      date NOT NULL,
   status          text NOT NULL CHECK (status IN ('active', 'locked', 'replaced')),
-  failed_attempts integer NOT NULL DEFAULT 0,
+  failed_attempts integer NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
   last_used_step  bigint,
   locked_at       timestamptz,
   replaced_at     timestamptz,
@@ -48,8 +48,11 @@ CREATE TABLE consignments (
   bundle_ref           text,
   crossed_at           timestamptz,
   control_point        text,
-  declared_at          timestamptz NOT NULL DEFAULT now()
+  declared_at          timestamptz NOT NULL DEFAULT now(),
+  -- Bundled and crossed consignments point at their bundle; no other does.
+  CONSTRAINT consignments_bundle_ref_ck CHECK ((status IN ('bundled', 'crossed')) = (bundle_ref IS NOT NULL))
 );
+CREATE INDEX consignments_bundle_idx ON consignments (bundle_ref) WHERE bundle_ref IS NOT NULL;
 
 CREATE SEQUENCE bundle_serial_seq START WITH 30000001 MAXVALUE 99999999;
 
@@ -73,6 +76,7 @@ CREATE TABLE bundle_items (
   position   integer NOT NULL,
   PRIMARY KEY (bundle_ref, ccrn)
 );
+CREATE INDEX bundle_items_ccrn_idx ON bundle_items (ccrn);
 
 ALTER TABLE consignments ADD CONSTRAINT consignments_bundle_fk FOREIGN KEY (bundle_ref) REFERENCES bundles (bundle_ref);
 
@@ -110,6 +114,7 @@ CREATE TABLE handoffs (
   created_at      timestamptz NOT NULL
 );
 CREATE INDEX handoffs_conversation_idx ON handoffs (conversation_id);
+CREATE INDEX handoffs_created_idx ON handoffs (created_at);
 CREATE INDEX handoffs_caller_idx ON handoffs (caller, created_at);
 
 CREATE TABLE outbox (
@@ -122,6 +127,7 @@ CREATE TABLE outbox (
   reason     text NOT NULL,
   created_at timestamptz NOT NULL
 );
+CREATE INDEX outbox_created_idx ON outbox (created_at);
 
 CREATE TABLE sms_opt_outs (
   phone      text PRIMARY KEY,

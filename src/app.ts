@@ -1,0 +1,71 @@
+/**
+ * The Hono app: health, the Twilio webhooks, the web form and the agent and admin APIs.
+ * Web-standard only, so the same app can later run on Cloudflare Workers.
+ */
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimit } from 'hono/body-limit';
+import type { Runtime } from './runtime.js';
+import { voiceRoutes } from './channels/voice/routes.js';
+import { agentRoutes } from './channels/agent/routes.js';
+import { smsRoutes } from './channels/sms/routes.js';
+import { webRoutes } from './channels/web/routes.js';
+import { adminRoutes } from './channels/admin/routes.js';
+import { reminderRoutes } from './channels/reminder-voice/routes.js';
+
+/** Twilio webhooks are small form posts; 64 KiB is generous and keeps floods cheap. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export function createApp(rt: Runtime): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    rt.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: BODY_LIMIT_BYTES,
+      onError: (c) => c.json({ error: 'body_too_large', field: 'body', limitBytes: BODY_LIMIT_BYTES }, 413),
+    }),
+  );
+  app.use('*', secureHeaders());
+
+  app.get('/health', async (c) => {
+    let dbOk = true;
+    try {
+      await rt.db.sql`SELECT 1`;
+    } catch {
+      dbOk = false;
+    }
+    return c.json(
+      {
+        status: dbOk ? 'ok' : 'degraded',
+        version: rt.version,
+        database: rt.db.kind === 'embedded' ? 'embedded' : 'postgres',
+        sessions: rt.sessions.kind,
+        unsignedWebhooks: rt.unsignedWebhooks,
+        outbound: rt.config.TWILIO_ACCOUNT_SID && rt.config.TWILIO_AUTH_TOKEN && rt.config.TWILIO_FROM_NUMBER ? 'twilio' : 'outbox',
+      },
+      dbOk ? 200 : 503,
+    );
+  });
+
+  app.route('/twilio/voice', voiceRoutes(rt));
+  app.route('/twilio/sms', smsRoutes(rt));
+  app.route('/twilio/reminder', reminderRoutes(rt));
+  app.route('/agent', agentRoutes(rt));
+  app.route('/admin', adminRoutes(rt));
+  app.route('/', webRoutes(rt));
+
+  app.onError((err, c) => {
+    rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'unhandled error');
+    return c.json({ error: 'internal_error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,88 @@
+/**
+ * Outbound SMS and calls through the Twilio REST API (twilio SDK). Provider refusals and network
+ * failures come back as values: `permanent` (never retry) or `temporary` (retry with back-off).
+ */
+import twilio from 'twilio';
+import type { OutboundCall, OutboundPort, OutboundResult, OutboundSms } from '../../core/ports.js';
+import type { Logger } from '../../logger.js';
+import { maskPhone } from '../../core/mask.js';
+
+export interface TwilioProviderOptions {
+  accountSid: string;
+  authToken: string;
+  /** Our sending number (E.164) or Messaging Service-less sender id. */
+  from: string;
+  logger?: Logger;
+  /** Request timeout in ms (SDK default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Twilio error codes that no retry can fix:
+ * https://www.twilio.com/docs/api/errors — 21610 the recipient replied STOP; 21211 invalid 'To';
+ * 21614 not a mobile number; 21612 cannot route to this number; 21408 region not enabled.
+ */
+export const PERMANENT_TWILIO_CODES = new Set([21610, 21211, 21614, 21612, 21408]);
+
+/** Maps a thrown SDK error (RestException or network failure) to an OutboundResult. */
+export function classifyTwilioError(err: unknown): Extract<OutboundResult, { ok: false }> {
+  const e = (err ?? {}) as { status?: unknown; code?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : null;
+  const code = typeof e.code === 'number' ? e.code : null;
+  const message = typeof e.message === 'string' ? e.message : 'unknown error';
+  if (code !== null && PERMANENT_TWILIO_CODES.has(code)) return { ok: false, kind: 'permanent', code, status, message };
+  if (status !== null && status >= 400 && status < 500 && status !== 429 && status !== 408) {
+    return { ok: false, kind: 'permanent', code: code ?? status, status, message };
+  }
+  // 429, 408, 5xx, and errors without an HTTP status (DNS, reset, timeout).
+  return { ok: false, kind: 'temporary', code: code ?? status, status, message };
+}
+
+export function createTwilioProvider({ accountSid, authToken, from, logger, timeoutMs }: TwilioProviderOptions): OutboundPort {
+  // autoRetry stays off: retries belong to the reminder queue, with its own back-off.
+  const client = twilio(accountSid, authToken, { autoRetry: false, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
+
+  const refused = (what: 'sms' | 'call', purpose: string, to: string, err: unknown) => {
+    const result = classifyTwilioError(err);
+    logger?.warn(
+      { provider: 'twilio', what, purpose, toMasked: maskPhone(to), kind: result.kind, errorCode: result.code, status: result.status },
+      'twilio refused or failed',
+    );
+    return result;
+  };
+
+  return {
+    async sendSms(sms: OutboundSms): Promise<OutboundResult> {
+      try {
+        const msg = await client.messages.create({
+          to: sms.to,
+          from,
+          body: sms.body,
+          ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
+        });
+        logger?.info({ provider: 'twilio', what: 'sms', purpose: sms.purpose, toMasked: maskPhone(sms.to), sid: msg.sid }, 'sms sent');
+        return { ok: true, sid: msg.sid, via: 'provider' };
+      } catch (err) {
+        return refused('sms', sms.purpose, sms.to, err);
+      }
+    },
+
+    async placeCall(call: OutboundCall): Promise<OutboundResult> {
+      try {
+        const created = await client.calls.create({
+          to: call.to,
+          from,
+          url: call.url,
+          ...(call.statusCallback
+            ? { statusCallback: call.statusCallback, statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }
+            : {}),
+          ...(call.machineDetection ? { machineDetection: 'Enable' } : {}),
+        });
+        logger?.info({ provider: 'twilio', what: 'call', purpose: call.purpose, toMasked: maskPhone(call.to), sid: created.sid }, 'call placed');
+        return { ok: true, sid: created.sid, via: 'provider' };
+      } catch (err) {
+        return refused('call', call.purpose, call.to, err);
+      }
+    },
+  };
+}

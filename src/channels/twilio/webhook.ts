@@ -1,0 +1,63 @@
+/**
+ * Twilio webhook guard, shared by the voice and SMS routes: parses the form body once and checks
+ * `X-Twilio-Signature` with the twilio SDK. Routes read the parsed parameters with `twilioParams(c)`.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import twilio from 'twilio';
+import type { Runtime } from '../../runtime.js';
+
+/** Hono environment of routes behind `twilioWebhook`. */
+export interface TwilioEnv {
+  Variables: { twilioParams: Record<string, string> };
+}
+
+/** The webhook's form parameters, parsed once by `twilioWebhook`. */
+export const twilioParams = (c: Context): Record<string, string> =>
+  (c.get('twilioParams' as never) as Record<string, string> | undefined) ?? {};
+
+/**
+ * The URL Twilio called. Twilio signs the public URL it was given, which behind a proxy or tunnel is
+ * not the one the app sees, so PUBLIC_BASE_URL replaces the origin when set.
+ * https://www.twilio.com/docs/usage/webhooks/webhooks-security
+ */
+export function publicUrl(requestUrl: string, publicBase: string | undefined): string {
+  const u = new URL(requestUrl);
+  return (publicBase ?? u.origin) + u.pathname + u.search;
+}
+
+async function formParams(c: Context): Promise<Record<string, string>> {
+  if (c.req.method !== 'POST') return {};
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/**
+ * Refuses (403, no TwiML) any request whose signature does not match. Without TWILIO_AUTH_TOKEN,
+ * unsigned requests pass only while the service listens on loopback (`rt.unsignedWebhooks`).
+ */
+export function twilioWebhook(rt: Runtime): MiddlewareHandler<TwilioEnv> {
+  return async (c, next) => {
+    let params: Record<string, string>;
+    try {
+      params = await formParams(c);
+    } catch {
+      return c.text('Bad Request', 400);
+    }
+    const authToken = rt.config.TWILIO_AUTH_TOKEN;
+    if (authToken) {
+      const signature = c.req.header('x-twilio-signature');
+      const url = publicUrl(c.req.url, rt.config.PUBLIC_BASE_URL);
+      if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
+        rt.logger.warn({ path: new URL(c.req.url).pathname, signed: Boolean(signature) }, 'twilio webhook refused: bad signature');
+        return c.text('Forbidden', 403);
+      }
+    } else if (!rt.unsignedWebhooks) {
+      rt.logger.warn({ path: new URL(c.req.url).pathname }, 'twilio webhook refused: no TWILIO_AUTH_TOKEN and not on loopback');
+      return c.text('Forbidden', 403);
+    }
+    c.set('twilioParams', params);
+    await next();
+  };
+}

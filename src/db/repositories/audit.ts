@@ -1,0 +1,49 @@
+import type { AuditEntry, AuditRepository } from '../../core/ports.js';
+import type { Channel } from '../../core/types.js';
+import type { Sql } from '../connect.js';
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  channel: Channel;
+  caller_masked: string | null;
+  driver_no: string | null;
+  action: string;
+  outcome: string;
+  detail: Record<string, unknown> | null;
+}
+
+export function createAuditRepository(sql: Sql): AuditRepository {
+  return {
+    async record(e) {
+      const detail = e.detail === undefined ? null : JSON.stringify(e.detail);
+      await sql`
+        INSERT INTO audit_log (at, channel, caller_masked, driver_no, action, outcome, detail)
+        VALUES (${e.at}, ${e.channel}, ${e.callerMasked}, ${e.driverNo}, ${e.action}, ${e.outcome}, ${detail}::jsonb)`;
+    },
+    async list(filter) {
+      const rows = await sql<AuditRow[]>`
+        SELECT id, at, channel, caller_masked, driver_no, action, outcome, detail FROM audit_log WHERE true
+        ${filter.driverNo !== undefined ? sql`AND driver_no = ${filter.driverNo}` : sql``}
+        ${filter.action !== undefined ? sql`AND action = ${filter.action}` : sql``}
+        ORDER BY at DESC, id DESC LIMIT ${filter.limit ?? 100}`;
+      return rows.map((r) => {
+        const entry: AuditEntry & { id: number } = {
+          id: Number(r.id),
+          at: r.at,
+          channel: r.channel,
+          callerMasked: r.caller_masked,
+          driverNo: r.driver_no,
+          action: r.action,
+          outcome: r.outcome,
+        };
+        if (r.detail !== null) entry.detail = r.detail;
+        return entry;
+      });
+    },
+    async purgeBefore(before) {
+      const res = await sql`DELETE FROM audit_log WHERE at < ${before}`;
+      return res.count;
+    },
+  };
+}
