@@ -7,7 +7,7 @@ import { PLACES, type Hours, type Place } from './places.js';
  * Hong Kong general holidays (the days gazetted under the General Holidays Ordinance, Cap. 149)
  * for 2026 and 2027, as published by the HKSAR Government (www.gov.hk/en/about/abouthk/holiday/).
  * 2027 follows the ordinance's rules and the lunar calendar; check it against the gazette when it
- * is published. Overridden by PUBLIC_HOLIDAYS. Sundays are not listed.
+ * is published. PUBLIC_HOLIDAYS (src/config.ts) replaces this list. Sundays are not listed.
  */
 export const HK_PUBLIC_HOLIDAYS_2026_2027: readonly string[] = [
   // 2026
@@ -76,16 +76,12 @@ export function openAt(hours: Hours, weekday: number, minutes: number): boolean 
   return (hours.days[weekday] ?? []).some(([open, close]) => minutes >= toMinutes(open) && minutes < toMinutes(close));
 }
 
-/** Reads PUBLIC_HOLIDAYS ("2026-01-01,2026-02-17,…"); the built-in list when unset or empty. */
-export function holidaysFromEnv(value: string | undefined): string[] {
-  const list = (value ?? '').split(/[\s,;]+/).filter(Boolean);
-  for (const d of list) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`PUBLIC_HOLIDAYS: not a YYYY-MM-DD date: ${d}`);
-  return list.length ? list : [...HK_PUBLIC_HOLIDAYS_2026_2027];
-}
-
 export interface DirectoryDeps {
   clock: Clock;
-  /** Hong Kong dates (YYYY-MM-DD) of public holidays; default HK_PUBLIC_HOLIDAYS_2026_2027. */
+  /**
+   * Hong Kong dates (YYYY-MM-DD) of public holidays: config's PUBLIC_HOLIDAYS; when undefined,
+   * HK_PUBLIC_HOLIDAYS_2026_2027.
+   */
   holidays?: readonly string[];
   /** The places; default the 12 post offices and the five control points. */
   places?: readonly Place[];

@@ -1,5 +1,5 @@
 /** Masks for logs, audit, hand-off and outbox records: never a full number, ID or code. */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 const STARS = '****';
 

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger.js';
+import { BODY_LIMIT_BYTES } from '../../src/app.js';
+import { dbTargets } from '../helpers/db.js';
+import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
+
+describe.each(dbTargets())('the HTTP app on $name', (target) => {
+  let t: TestRuntime;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    t = await createTestRuntime({ target, redis: Boolean(process.env.TEST_REDIS_URL), logger: createLogger('debug', sink) });
+  });
+  afterAll(() => t?.close());
+
+  it('reports status, version, database and session store on /health', async () => {
+    const res = await t.app.request('/health');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      database: target.name === 'pglite' ? 'embedded' : 'postgres',
+      sessions: process.env.TEST_REDIS_URL ? 'redis' : 'memory',
+      unsignedWebhooks: true,
+      outbound: 'outbox',
+    });
+  });
+
+  it('sends security headers', async () => {
+    const res = await t.app.request('/health');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBeTruthy();
+  });
+
+  it('refuses a body over the limit with 413 naming the body', async () => {
+    const res = await t.app.request('/twilio/sms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Body=' + 'x'.repeat(BODY_LIMIT_BYTES + 10),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ field: 'body' });
+  });
+
+  it('logs requests without phone numbers or message bodies', async () => {
+    const body = new URLSearchParams({ From: '+85261112222', To: '+85236690000', Body: 'STATUS 261100000013', MessageSid: 'SM' + '0'.repeat(32) });
+    await t.app.request('/twilio/sms', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const all = lines.join('');
+    expect(all).toContain('/twilio/sms');
+    expect(all).not.toContain('61112222');
+    expect(all).not.toContain('STATUS 2611');
+  });
+});
