@@ -65,7 +65,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   try {
     await migrate(db.sql);
     if (options.seedDemo ?? db.kind === 'embedded') await seedDemo(db.sql, clock.now());
-    const store = await openSessionStore(config.REDIS_URL);
+    const store = await openSessionStore(config.REDIS_URL, {
+      clock: () => clock.now().getTime(),
+      onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+    });
     closers.unshift(() => store.close());
     const ports = createDataPorts(db.sql);
     const directory = createDirectory({ clock, holidays: config.PUBLIC_HOLIDAYS ?? HK_PUBLIC_HOLIDAYS_2026_2027 });

@@ -66,12 +66,25 @@ export function createRedisSessionStore({
   };
 }
 
-/** Quits politely, or drops the connection when Redis cannot answer (an outage must not hang shutdown). */
+/**
+ * Quits politely, or drops the connection when Redis cannot answer (an outage must not hang
+ * shutdown); resolves once the connection has ended.
+ */
 export async function quit(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  const ended = new Promise<void>((resolve) => {
+    redis.once('end', () => resolve());
+    timer = setTimeout(() => {
+      redis.disconnect();
+      resolve();
+    }, 2000);
+  });
   try {
     await redis.quit();
   } catch {
     redis.disconnect();
   }
+  await ended;
+  clearTimeout(timer);
 }
