@@ -77,6 +77,7 @@ export interface TokenStatusView {
   needsReplacing: boolean;
   expired: boolean;
   locked: boolean;
+  /** Days from today (Hong Kong date) to `expiresOn`: 0 on the last valid day, negative once expired. */
   daysLeft: number;
 }
 

@@ -19,7 +19,7 @@ describe.each(dbTargets())('migrations on $name', (target) => {
   it('serialises concurrent start-ups under the advisory lock', async () => {
     const results = await Promise.all([migrate(db.sql), migrate(db.sql), migrate(db.sql)]);
     expect(results.flat()).toEqual([]);
-    const [{ n }] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_migrations`;
-    expect(n).toBeGreaterThan(0);
+    const [row] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_migrations`;
+    expect(row?.n).toBeGreaterThan(0);
   });
 });

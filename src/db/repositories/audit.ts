@@ -10,7 +10,8 @@ interface AuditRow {
   driver_no: string | null;
   action: string;
   outcome: string;
-  detail: Record<string, unknown> | null;
+  /** jsonb: parsed by postgres.js or, with no type parsers configured, text. */
+  detail: Record<string, unknown> | string | null;
 }
 
 export function createAuditRepository(sql: Sql): AuditRepository {
@@ -37,7 +38,7 @@ export function createAuditRepository(sql: Sql): AuditRepository {
           action: r.action,
           outcome: r.outcome,
         };
-        if (r.detail !== null) entry.detail = r.detail;
+        if (r.detail !== null) entry.detail = typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail;
         return entry;
       });
     },

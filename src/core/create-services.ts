@@ -1,0 +1,55 @@
+/** Wires the core services onto their ports. */
+import type { DataPorts, OutboundPort } from './ports.js';
+import type { DirectoryService, GuidanceService, Services } from './services.js';
+import type { Clock } from './types.js';
+import type { Logger } from '../logger.js';
+import { createAuditor } from './audit.js';
+import { createBundling } from './bundling.js';
+import { createDrivers } from './drivers.js';
+import { createHandoffs } from './handoffs.js';
+import { createConsignmentStatus, createRegistrationStatus } from './status.js';
+import { createTokens } from './tokens.js';
+
+export interface ServiceDeps {
+  ports: DataPorts;
+  clock: Clock;
+  outbound: OutboundPort;
+  directory: DirectoryService;
+  guidance: GuidanceService;
+  /** Audit, hand-off and outbox records older than this are purged. */
+  retentionDays: number;
+  logger?: Logger;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createServices({ ports, clock, outbound, directory, guidance, retentionDays, logger }: ServiceDeps): Services {
+  const audit = createAuditor({ audit: ports.audit, clock, ...(logger ? { logger } : {}) });
+  return {
+    drivers: createDrivers({ drivers: ports.drivers }),
+    tokens: createTokens({ drivers: ports.drivers, tokens: ports.tokens, clock, audit }),
+    consignments: createConsignmentStatus({ consignments: ports.consignments, clock, audit }),
+    registrations: createRegistrationStatus({ registrations: ports.registrations, audit }),
+    bundling: createBundling({
+      drivers: ports.drivers,
+      tokens: ports.tokens,
+      consignments: ports.consignments,
+      bundles: ports.bundles,
+      clock,
+      audit,
+    }),
+    directory,
+    guidance,
+    handoffs: createHandoffs({ handoffs: ports.handoffs, clock }),
+    outbound,
+    async purgeExpired() {
+      const before = new Date(clock.now().getTime() - retentionDays * DAY_MS);
+      const [audit, handoffs, outbox] = await Promise.all([
+        ports.audit.purgeBefore(before),
+        ports.handoffs.purgeBefore(before),
+        ports.outbox.purgeBefore(before),
+      ]);
+      return { audit, handoffs, outbox };
+    },
+  };
+}
