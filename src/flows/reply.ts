@@ -40,6 +40,8 @@ export interface MenuOption {
   params?: Record<string, MsgParam>;
   /** Words that also choose it in speech or text (already lower-case), in every language. */
   words?: string[];
+  /** Say this option in its own language (the language menu: "廣東話請按1", "For English, press 3"). */
+  locale?: Locale;
 }
 
 export type Expect =

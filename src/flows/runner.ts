@@ -1,0 +1,274 @@
+/**
+ * The one turn runner every channel uses: load the conversation's snapshot, send one event, let
+ * the machine settle (waiting for input, or done), save with a version check, build the Reply.
+ *
+ * - No session, an ended conversation, a `user.start`, or a snapshot of another flow: the flow
+ *   starts afresh and the Reply is its opening; the event itself is not applied (it answered a
+ *   question nobody asked). A snapshot of an older flow version (or one that no longer restores)
+ *   starts afresh too, with 'flow:restarted' said first.
+ * - `turn` (voice): the start is turn 1, and each action URL carries `result.turn + 1`. A request
+ *   whose turn is not newer than the saved one gets the saved Reply again and changes nothing.
+ *   Without `turn` (text channels) every message is a new turn.
+ * - Saves are compare-and-set: on a conflict (another instance saved this conversation since we
+ *   loaded it) the runner reloads and applies the event again, up to 3 times. Turns on one key
+ *   are also queued in process, so one instance never races itself.
+ * - A Reply ending `{ kind: 'agent' }` is recorded as a hand-off (services.handoffs) before the
+ *   turn returns.
+ * - Errors: a flow handles its service failures itself (the hotline apologises and hands over to
+ *   an agent). The runner throws for its own failures (session store down, a turn that does not
+ *   settle within `settleMs`, repeated save conflicts); the channel then answers with its apology.
+ *
+ * Nothing persisted holds a token code: codes go from the event straight to the service, and the
+ * persisted snapshot is taken only while the machine waits (no invocation holds its input).
+ */
+import { createActor, type AnyActorRef, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import type { Services } from '../core/services.js';
+import type { Channel, Clock } from '../core/types.js';
+import { maskPhone } from '../core/mask.js';
+import type { Logger } from '../logger.js';
+import type { SessionStore } from '../sessions/port.js';
+import type { Reply, UserEvent } from './reply.js';
+import { flowContext, replyOf, stateId, WAITING, type ConversationStart, type FlowDefinition, type FlowName } from './flow.js';
+import { hotlineFlow } from './hotline.js';
+
+export type { ConversationStart, FlowDefinition, FlowName } from './flow.js';
+
+export interface TurnRequest {
+  /** Session key, e.g. 'voice:CA…' (the CallSid after the prefix is the hand-off's conversation id), 'sms:+852…'. */
+  key: string;
+  /** Used only when no (valid) session exists. */
+  start: ConversationStart;
+  /** 'user.start' opens a conversation. */
+  event: UserEvent;
+  /** Voice: the turn number from the action URL; a turn already answered gets the saved Reply again and changes nothing. */
+  turn?: number;
+}
+
+export interface TurnResult {
+  reply: Reply;
+  /** The number of the turn just answered: put `turn + 1` in the next action URL. */
+  turn: number;
+  /** True when this was a turn already answered: nothing was done again. */
+  repeated: boolean;
+  /** Where the conversation now is ('main', 'bundling.ccrn', 'agent', ...). */
+  state: string;
+}
+
+export interface Runner {
+  turn(req: TurnRequest): Promise<TurnResult>;
+  /** Forgets the conversation (call ended). */
+  end(key: string): Promise<void>;
+}
+
+/** What the session store keeps per conversation. */
+interface SessionValue {
+  flow: FlowName;
+  /** The flow version the snapshot was made with. */
+  v: number;
+  snapshot: unknown;
+  turn: number;
+  reply: Reply;
+  state: string;
+  done: boolean;
+}
+
+export class FlowTimeoutError extends Error {
+  constructor(readonly state: string, ms: number) {
+    super(`flow did not settle within ${ms} ms (in ${state})`);
+    this.name = 'FlowTimeoutError';
+  }
+}
+
+export class SessionConflictError extends Error {
+  constructor(attempts: number) {
+    super(`session changed under us ${attempts} times in a row`);
+    this.name = 'SessionConflictError';
+  }
+}
+
+/** Voice (and reminder calls) 2 hours, text channels 30 minutes. */
+export const defaultTtlSeconds = (channel: Channel): number => (channel === 'voice' || channel === 'reminder' ? 2 * 3600 : 30 * 60);
+
+const CONFLICT_RETRIES = 3;
+
+export interface RunnerDeps {
+  sessions: SessionStore;
+  services: Services;
+  clock: Clock;
+  logger?: Logger;
+  /** Flows besides the hotline (the reminder flow plugs in here), or replacements. */
+  flows?: Partial<Record<FlowName, FlowDefinition>>;
+  ttlSeconds?: (channel: Channel) => number;
+  /** How long a turn may take to settle; well under Twilio's 15 s. */
+  settleMs?: number;
+}
+
+export function createRunner(deps: RunnerDeps): Runner {
+  const { sessions, services, clock, logger, ttlSeconds = defaultTtlSeconds, settleMs = 10_000 } = deps;
+  const definitions: Partial<Record<FlowName, FlowDefinition>> = { hotline: hotlineFlow as FlowDefinition, ...deps.flows };
+  // Machines are built once per runner, never per turn.
+  const machines = new Map<FlowName, AnyStateMachine>();
+  const flow = (name: FlowName): { def: FlowDefinition; machine: AnyStateMachine } => {
+    const def = definitions[name];
+    if (!def) throw new Error(`no flow named ${name}`);
+    let machine = machines.get(name);
+    if (!machine) {
+      machine = def.createMachine({ services, clock, ...(logger ? { logger } : {}) });
+      machines.set(name, machine);
+    }
+    return { def, machine };
+  };
+  for (const name of Object.keys(definitions) as FlowName[]) flow(name);
+
+  const queues = new Map<string, Promise<unknown>>();
+
+  async function attempt(req: TurnRequest): Promise<TurnResult | null> {
+    const stored = await sessions.load<SessionValue>(req.key);
+    const prev = stored?.value ?? null;
+    if (prev && req.turn !== undefined && req.turn <= prev.turn) {
+      return { reply: prev.reply, turn: prev.turn, repeated: true, state: prev.state };
+    }
+    const { def, machine } = flow(req.start.flow);
+    const resumable = prev !== null && !prev.done && prev.flow === req.start.flow && req.event.type !== 'user.start';
+    const stale = resumable && prev.v !== def.version;
+
+    if (!resumable && req.event.type === 'user.hangup') {
+      return { reply: { locale: req.start.locale ?? 'zh-HK', say: [], expect: null, end: { kind: 'hangup' } }, turn: prev?.turn ?? 0, repeated: false, state: 'ended' };
+    }
+
+    let restarted = stale;
+    let actor: AnyActorRef | null = null;
+    if (resumable && !stale) {
+      actor = createActor(machine, { snapshot: withoutSay(prev.snapshot) as never });
+      if ((actor.getSnapshot() as AnyMachineSnapshot).status === 'error') {
+        // A snapshot this machine can no longer read (a state renamed without a version bump).
+        logger?.warn({ key: maskKey(req.key) }, 'snapshot did not restore; starting afresh');
+        actor = null;
+        restarted = true;
+      }
+    }
+    const snapshot = actor
+      ? await drive(actor, req.event, settleMs)
+      : await drive((actor = createActor(machine, { input: def.input(req.start) })), null, settleMs);
+    const persisted = actor.getPersistedSnapshot();
+    actor.stop();
+
+    const reply = def.reply ? def.reply(snapshot, machine) : replyOf(snapshot);
+    if (restarted) reply.say.unshift({ key: 'flow:restarted' });
+    const state = stateId(snapshot);
+    const turn = req.turn ?? (prev ? prev.turn + 1 : 1);
+    const value: SessionValue = {
+      flow: def.name,
+      v: def.version,
+      snapshot: withoutSay(persisted),
+      turn,
+      reply,
+      state,
+      done: snapshot.status === 'done',
+    };
+    const saved = await sessions.save(req.key, value, stored?.version ?? 0, ttlSeconds(req.start.channel));
+    if (saved === null) return null;
+
+    if (reply.end?.kind === 'agent') {
+      const ctx = flowContext(snapshot);
+      try {
+        await services.handoffs.record({
+          conversationId: conversationId(req.key),
+          channel: req.start.channel,
+          caller: req.start.caller,
+          driverNo: ctx.driverNo ?? null,
+          locale: reply.locale,
+          where: reply.end.where,
+          reason: reply.end.reason,
+        });
+      } catch (err) {
+        // The caller still goes to an agent; the record is what is lost.
+        logger?.error({ err, key: maskKey(req.key) }, 'hand-off record failed');
+      }
+    }
+    logger?.debug({ key: maskKey(req.key), flow: def.name, state, turn }, 'turn');
+    return { reply, turn, repeated: false, state };
+  }
+
+  async function run(req: TurnRequest): Promise<TurnResult> {
+    for (let i = 0; i <= CONFLICT_RETRIES; i++) {
+      const result = await attempt(req);
+      if (result) return result;
+      logger?.info({ key: maskKey(req.key), attempt: i + 1 }, 'session save conflict; applying the turn again');
+    }
+    throw new SessionConflictError(CONFLICT_RETRIES + 1);
+  }
+
+  return {
+    turn(req) {
+      const before = queues.get(req.key) ?? Promise.resolve();
+      const result = before.then(
+        () => run(req),
+        () => run(req),
+      );
+      const tail = result.catch(() => undefined);
+      queues.set(req.key, tail);
+      void tail.then(() => {
+        if (queues.get(req.key) === tail) queues.delete(req.key);
+      });
+      return result;
+    },
+    async end(key) {
+      await sessions.delete(key);
+    },
+  };
+}
+
+/**
+ * Starts the actor, sends the event (none for a new conversation) and resolves once the machine
+ * waits for input or is done; rejects on an error or after `ms`. The observer is in place before
+ * the actor starts, so no error goes unobserved.
+ */
+function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise<AnyMachineSnapshot> {
+  const ready = (s: AnyMachineSnapshot) => s.status === 'done' || s.status === 'error' || (s.status === 'active' && s.hasTag(WAITING));
+  return new Promise((resolve, reject) => {
+    let armed = false;
+    let finished = false;
+    const finish = (s: AnyMachineSnapshot | null, err?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      sub.unsubscribe();
+      if (err !== undefined) reject(err);
+      else if (s!.status === 'error') reject(s!.error instanceof Error ? s!.error : new Error(String(s!.error)));
+      else resolve(s!);
+    };
+    const timer = setTimeout(() => finish(null, new FlowTimeoutError(stateId(actor.getSnapshot() as AnyMachineSnapshot), ms)), ms);
+    const sub = actor.subscribe({
+      next: (s: AnyMachineSnapshot) => {
+        if (armed && ready(s)) finish(s);
+      },
+      error: (err: unknown) => finish(null, err),
+    });
+    try {
+      if (!event) armed = true;
+      actor.start();
+      if (event) {
+        armed = true;
+        actor.send(event);
+      }
+    } catch (err) {
+      finish(null, err);
+      return;
+    }
+    const now = actor.getSnapshot() as AnyMachineSnapshot;
+    if (ready(now)) finish(now);
+  });
+}
+
+/** `say` belongs to one turn: never persisted. */
+function withoutSay(snapshot: unknown): unknown {
+  const s = snapshot as { context?: Record<string, unknown> };
+  return s && s.context ? { ...s, context: { ...s.context, say: [] } } : snapshot;
+}
+
+/** 'voice:CA123' -> 'CA123': the CallSid agents look up; other keys stay whole. */
+const conversationId = (key: string): string => (key.startsWith('voice:') ? key.slice('voice:'.length) : key);
+
+/** Keys may hold a phone number: logs get it masked. */
+const maskKey = (key: string): string => key.replace(/\+?\d{7,}/g, (n) => maskPhone(n) ?? '****');
