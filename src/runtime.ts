@@ -51,6 +51,8 @@ export interface RuntimeOptions {
   seedDemo?: boolean;
   /** An already-open database (tests share one per file). */
   db?: Database;
+  /** Prefix of every Redis key (tests running side by side keep apart). */
+  redisPrefix?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
@@ -68,6 +70,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const store = await openSessionStore(config.REDIS_URL, {
       clock: () => clock.now().getTime(),
       onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+      ...(options.redisPrefix
+        ? { sessionPrefix: `${options.redisPrefix}sess:`, rateLimitPrefix: `${options.redisPrefix}rl:` }
+        : {}),
     });
     closers.unshift(() => store.close());
     const ports = createDataPorts(db.sql);

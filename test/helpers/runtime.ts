@@ -6,6 +6,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { createApp } from '../../src/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
@@ -45,6 +46,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     rt = await createRuntime(config, {
       db,
       seedDemo: true,
+      redisPrefix: `rocars-test:${randomUUID()}:`,
       clock: options.clock,
       logger: options.logger ?? silentLogger(),
     });

@@ -1,0 +1,90 @@
+/**
+ * Form input of the web pages: reading fields and turning core refusals into field errors that
+ * name what is wrong. Pure: no Hono, no store.
+ */
+import { checkCcrn, normaliseDigits } from '../../core/identifiers.js';
+
+/** One error, shown next to its field and linked from the summary at the top of the page. */
+export interface FieldError {
+  /** The id of the input it belongs to (the summary links to `#field`). */
+  field: string;
+  /** i18n key (`web:…`) and its values. */
+  key: string;
+  params?: Record<string, string | number>;
+}
+
+/** One entry of the CCRN list as typed, and what it reads as. */
+export interface CcrnEntry {
+  /** As typed, for showing back. */
+  raw: string;
+  /** Digits only (spaces, dashes, full-width digits forgiven). */
+  digits: string;
+}
+
+/**
+ * Splits the CCRN box into entries: one per line, comma or semicolon; a line may also hold several
+ * CCRNs separated by spaces, or one CCRN written in groups ("2611 0000 0013").
+ */
+export function splitCcrns(text: string): CcrnEntry[] {
+  const out: CcrnEntry[] = [];
+  for (const line of text.normalize('NFKC').split(/[\r\n,;，、；]+/)) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const all = normaliseDigits(trimmed);
+    if (/^\d+$/.test(all) && all.length % 12 === 0) {
+      for (let i = 0; i < all.length; i += 12) out.push({ raw: all.length === 12 ? trimmed : all.slice(i, i + 12), digits: all.slice(i, i + 12) });
+      continue;
+    }
+    for (const word of trimmed.split(/\s+/)) out.push({ raw: word, digits: normaliseDigits(word) });
+  }
+  return out;
+}
+
+/** "261100000013" -> "2611 0000 0013" (any digit string, groups of `group`). */
+export const grouped = (digits: string, group = 4): string => {
+  const parts: string[] = [];
+  for (let i = 0; i < digits.length; i += group) parts.push(digits.slice(i, i + group));
+  return parts.join(' ');
+};
+
+/** Format and check-digit errors of the CCRN entries, each naming the CCRN; empty when all pass. */
+export function ccrnFormatErrors(entries: CcrnEntry[]): FieldError[] {
+  const errors: FieldError[] = [];
+  if (entries.length === 0) return [{ field: 'ccrns', key: 'web:error.ccrns_empty' }];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const id = checkCcrn(e.digits);
+    if (!id.ok) {
+      errors.push({
+        field: 'ccrns',
+        key: id.reason === 'format' ? 'web:error.ccrn_format' : 'web:error.ccrn_check_digit',
+        params: { ccrn: id.reason === 'format' ? e.raw : grouped(e.digits) },
+      });
+    } else if (seen.has(id.value)) {
+      errors.push({ field: 'ccrns', key: 'web:error.ccrn_repeated', params: { ccrn: grouped(id.value) } });
+    }
+    seen.add(e.digits);
+  }
+  return errors;
+}
+
+/** Form fields as strings (files and repeated fields ignored). */
+export function fields(body: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Constant-time comparison of two strings (CSRF tokens). */
+export function sameSecret(a: string, b: string): boolean {
+  if (a.length !== b.length || a.length === 0) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** A local path to go back to after switching language; anything else becomes "/". */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
+  return next.length > 200 ? '/' : next;
+}

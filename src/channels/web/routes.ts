@@ -1,0 +1,472 @@
+/**
+ * The web form (GET / and its pages): server-rendered, no script, three languages (cookie `lang`),
+ * CSRF-checked (Origin / Sec-Fetch-Site through hono/csrf, and a per-session token in every form),
+ * rate-limited per client, with a CSP that allows no script at all. Mounted at '/'.
+ */
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { csrf } from 'hono/csrf';
+import { getCookie, setCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Runtime } from '../../runtime.js';
+import type { Authorisation, Locale } from '../../core/types.js';
+import { LOCALES } from '../../core/types.js';
+import type { Asker, ConsignmentView } from '../../core/services.js';
+import { checkBundleRef, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
+import { tFor } from '../../i18n.js';
+import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
+import { createWebSessions, type WebSession } from './session.js';
+import {
+  BundlesPage,
+  CancelConfirmPage,
+  CentresPage,
+  CodeStep,
+  ConfirmStep,
+  DetailsStep,
+  DonePage,
+  DriverStep,
+  HomePage,
+  ProblemPage,
+  RegistrationPage,
+  StatusPage,
+  TokenPage,
+  type Carry,
+  type DriverFlow,
+  type T,
+  type View,
+} from './pages.js';
+import { STYLE_CSS } from './style.js';
+
+export interface WebRoutesOptions {
+  /** Requests a client (IP) may make per window: page views and form posts counted apart. */
+  rateLimit?: { get: number; post: number; windowSeconds: number };
+}
+
+export const DEFAULT_WEB_RATE_LIMIT = { get: 120, post: 30, windowSeconds: 60 };
+
+const LANG_COOKIE = 'lang';
+const ASKER: Asker = { channel: 'web', caller: null };
+
+/** The client's address: the first hop of X-Forwarded-For (set by our proxy), else the socket's. */
+export function clientIp(c: Context): string {
+  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  if (forwarded) return forwarded;
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** The cookie's language, else the browser's preferred one we have, else English. */
+export function pickLocale(cookie: string | undefined, acceptLanguage: string | undefined): Locale {
+  if (cookie && (LOCALES as readonly string[]).includes(cookie)) return cookie as Locale;
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0]!.trim().toLowerCase();
+    if (tag.startsWith('en')) return 'en';
+    if (/^zh-(hk|tw|mo|hant)/.test(tag)) return 'zh-HK';
+    if (/^zh(-|$)/.test(tag)) return 'zh-CN';
+  }
+  return 'en';
+}
+
+interface Req {
+  c: Context;
+  v: View;
+  session: WebSession;
+  form: Record<string, string>;
+  now: Date;
+}
+
+export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
+  const limits = options.rateLimit ?? DEFAULT_WEB_RATE_LIMIT;
+  const publicOrigin = rt.config.PUBLIC_BASE_URL ? new URL(rt.config.PUBLIC_BASE_URL).origin : null;
+  const secure = publicOrigin?.startsWith('https:') ?? false;
+  const sessions = createWebSessions(rt.sessions, { secure });
+  const originCheck = csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin });
+  const { services, ports } = rt;
+  const app = new Hono();
+
+  const headers = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      baseUri: ["'none'"],
+      frameAncestors: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    strictTransportSecurity: secure ? 'max-age=15552000; includeSubDomains' : false,
+  });
+
+  const viewFor = (c: Context, locale: Locale, csrfToken: string): View => {
+    const i18nT = tFor(locale);
+    const t: T = (key, params) => String(i18nT(key, params as never));
+    return { locale, t, path: new URL(c.req.url).pathname, csrf: csrfToken };
+  };
+
+  const localeOf = (c: Context) => pickLocale(getCookie(c, LANG_COOKIE), c.req.header('accept-language'));
+
+  const html = async (c: Context, page: unknown, status = 200) => {
+    const body = '<!DOCTYPE html>' + (await (page as { toString(): string | Promise<string> }).toString());
+    c.header('cache-control', 'no-store');
+    return c.html(body, status as 200);
+  };
+
+  const problem = (c: Context, status: number, which: 'forbidden' | 'not_found' | 'rate_limited' | 'failure', csrfToken = '') => {
+    const v = viewFor(c, localeOf(c), csrfToken);
+    return html(c, ProblemPage({ v, title: v.t(`web:problem.${which}_title`), body: v.t(`web:problem.${which}`) }), status);
+  };
+
+  /**
+   * Every page: rate limit, session, language; for posts, the origin check and the session's CSRF
+   * token. Failures of ours become a polite page, never a stack trace.
+   */
+  const page =
+    (handler: (r: Req) => Promise<Response>) =>
+    async (c: Context): Promise<Response> => {
+      const post = c.req.method === 'POST';
+      const hit = await rt.rateLimiter.hit(`web:${post ? 'post' : 'get'}:${clientIp(c)}`, post ? limits.post : limits.get, limits.windowSeconds);
+      if (!hit.allowed) {
+        c.header('retry-after', String(hit.retryAfterSeconds));
+        return problem(c, 429, 'rate_limited');
+      }
+      let form: Record<string, string> = {};
+      if (post) {
+        try {
+          await originCheck(c, async () => {});
+        } catch (err) {
+          if (err instanceof HTTPException) return problem(c, 403, 'forbidden');
+          throw err;
+        }
+        form = fields(await c.req.parseBody());
+      }
+      const session = await sessions.load(c);
+      if (post && !sameSecret(form._csrf ?? '', session.data.csrf)) return problem(c, 403, 'forbidden', session.data.csrf);
+      const v = viewFor(c, localeOf(c), session.data.csrf);
+      return handler({ c, v, session, form, now: rt.clock.now() });
+    };
+
+  // Applied per web path, not with '*': mounted at '/', a '*' middleware would also run for the
+  // other channels' unmatched paths.
+  const PATHS = ['/', '/lang/*', '/status', '/registration', '/bundle', '/bundle/*', '/bundles', '/bundles/*', '/driver', '/code', '/sign-out', '/token', '/centres', '/style.css'];
+  for (const p of PATHS) app.use(p, headers);
+
+  app.onError((err, c) => {
+    rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'web page failed');
+    return problem(c, 500, 'failure');
+  });
+
+  app.get('/style.css', (c) => {
+    c.header('content-type', 'text/css; charset=utf-8');
+    c.header('cache-control', 'public, max-age=3600');
+    return c.body(STYLE_CSS);
+  });
+
+  app.get('/lang/:lng', (c) => {
+    const lng = c.req.param('lng');
+    if ((LOCALES as readonly string[]).includes(lng)) {
+      setCookie(c, LANG_COOKIE, lng, { path: '/', sameSite: 'Lax', secure, httpOnly: true, maxAge: 365 * 24 * 3600 });
+    }
+    return c.redirect(safeNext(c.req.query('next')), 303);
+  });
+
+  app.get('/', page(async ({ c, v }) => html(c, HomePage({ v }))));
+
+  // --- consignment and registration status --------------------------------------------------
+
+  app.get('/status', page(async ({ c, v }) => html(c, StatusPage({ v, ccrn: '', errors: [] }))));
+  app.post(
+    '/status',
+    page(async ({ c, v, form }) => {
+      const ccrn = (form.ccrn ?? '').trim();
+      const r = await services.consignments.status({ ccrn }, ASKER);
+      if (r.ok) return html(c, StatusPage({ v, ccrn, errors: [], result: r.consignment }));
+      return html(c, StatusPage({ v, ccrn, errors: [{ field: 'ccrn', key: `web:error.${r.reason}`, params: { ccrn: typed(ccrn, r.reason, 4) } }] }), 400);
+    }),
+  );
+
+  app.get('/registration', page(async ({ c, v }) => html(c, RegistrationPage({ v, refNo: '', errors: [] }))));
+  app.post(
+    '/registration',
+    page(async ({ c, v, form }) => {
+      const refNo = (form.refNo ?? '').trim();
+      const r = await services.registrations.status({ refNo }, ASKER);
+      if (r.ok) return html(c, RegistrationPage({ v, refNo, errors: [], result: r.registration }));
+      return html(c, RegistrationPage({ v, refNo, errors: [{ field: 'refNo', key: `web:error.${r.reason}`, params: { refNo: typed(refNo, r.reason, 5) } }] }), 400);
+    }),
+  );
+
+  // --- driver: number, then token code ------------------------------------------------------
+
+  const authorised = (r: Req): Authorisation | null => {
+    const { auth, driverNo } = r.session.data;
+    return auth && auth.driverNo === driverNo && auth.until > r.now.getTime() ? auth : null;
+  };
+
+  const flowOf = (value: string | undefined): DriverFlow => (value === 'bundles' ? 'bundles' : 'bundle');
+
+  async function codeStep(r: Req, flow: DriverFlow, errors: FieldError[], carry?: Carry, notice?: string, status = 200) {
+    const driverNo = r.session.data.driverNo!;
+    const token = await services.tokens.status({ driverNo });
+    return html(
+      r.c,
+      CodeStep({ v: r.v, flow, driverNo, errors, ...(token.ok ? { token: token.token } : {}), ...(carry ? { carry } : {}), ...(notice ? { notice } : {}) }),
+      status,
+    );
+  }
+
+  async function detailsStep(r: Req, auth: Authorisation, vehicle: string, ccrns: string, errors: FieldError[], status = 200) {
+    const d = await services.drivers.identify({ driverNo: auth.driverNo });
+    const vehicles = d.ok ? d.driver.vehicles : [];
+    return html(
+      r.c,
+      DetailsStep({ v: r.v, driverNo: auth.driverNo, vehicles, vehicle, ccrns, errors, authorisedUntil: new Date(auth.until) }),
+      status,
+    );
+  }
+
+  /** Where a driver page starts: the number, the code, or the work itself. */
+  async function driverGate(r: Req, flow: DriverFlow, work: (auth: Authorisation) => Promise<Response>) {
+    if (!r.session.data.driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
+    const auth = authorised(r);
+    if (!auth) return codeStep(r, flow, []);
+    return work(auth);
+  }
+
+  app.get('/bundle', page(async (r) => driverGate(r, 'bundle', (auth) => detailsStep(r, auth, '', '', []))));
+  app.get('/bundles', page(async (r) => driverGate(r, 'bundles', (auth) => bundlesPage(r, auth, [], r.c.req.query('cancelled')))));
+
+  app.post(
+    '/driver',
+    page(async (r) => {
+      const flow = flowOf(r.form.next);
+      const driverNo = (r.form.driverNo ?? '').trim();
+      const id = await services.drivers.identify({ driverNo });
+      if (!id.ok) {
+        const errors = [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }];
+        return html(r.c, DriverStep({ v: r.v, flow, driverNo, errors }), 400);
+      }
+      const found = id.driver.driverNo;
+      await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, driverNo: found, ...(d.auth?.driverNo === found ? { auth: d.auth } : {}) }));
+      return r.c.redirect(`/${flow}`, 303);
+    }),
+  );
+
+  app.post(
+    '/code',
+    page(async (r) => {
+      const flow = flowOf(r.form.next);
+      const driverNo = r.session.data.driverNo;
+      if (!driverNo) return r.c.redirect(`/${flow}`, 303);
+      const carry = carried(r.form);
+      const v = await services.tokens.verify({ driverNo, code: r.form.code ?? '' }, ASKER);
+      if (!v.ok) {
+        const params: Record<string, string | number> = {};
+        if (v.reason === 'token_code_wrong') params.count = Number(v.detail?.triesLeft ?? 0);
+        return codeStep(r, flow, [{ field: 'code', key: `web:error.${v.reason}`, params }], carry, undefined, 400);
+      }
+      const auth = v.authorisation;
+      await sessions.update(r.c, r.session, (d) => ({ ...d, driverNo, auth }));
+      rt.logger.info({ driverNo, channel: 'web' }, 'web driver authorised');
+      if (flow === 'bundle' && carry) return detailsStep(r, auth, carry.vehicle, carry.ccrns, []);
+      return r.c.redirect(`/${flow}`, 303);
+    }),
+  );
+
+  app.post(
+    '/sign-out',
+    page(async (r) => {
+      await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf }));
+      return r.c.redirect('/', 303);
+    }),
+  );
+
+  // --- bundling: vehicle and CCRNs, confirmation, result -------------------------------------
+
+  /** Checks the vehicle and every CCRN as the flow does; all problems at once, each naming its CCRN. */
+  async function checkDetails(auth: Authorisation, vehicleRaw: string, ccrnText: string) {
+    const errors: FieldError[] = [];
+    const d = await services.drivers.identify({ driverNo: auth.driverNo });
+    const vehicles = d.ok ? d.driver.vehicles : [];
+    const mark = checkVehicleMark(vehicleRaw);
+    if (!vehicleRaw.trim()) errors.push({ field: 'vehicle', key: 'web:error.vehicle_missing' });
+    else if (!mark.ok || !vehicles.includes(mark.value)) {
+      errors.push({ field: 'vehicle', key: 'web:error.vehicle_not_registered', params: { vehicle: vehicleRaw } });
+    }
+    const entries = splitCcrns(ccrnText);
+    const formatErrors = ccrnFormatErrors(entries);
+    errors.push(...formatErrors);
+    const consignments: ConsignmentView[] = [];
+    if (formatErrors.length === 0) {
+      let direction: ConsignmentView['direction'] | undefined;
+      const taken: string[] = [];
+      for (const e of entries) {
+        const r = await services.bundling.checkCcrn({ ccrn: e.digits, ...(direction ? { direction } : {}), taken: [...taken] }, ASKER);
+        if (!r.ok) {
+          const other = direction === 'inbound' ? 'outbound' : 'inbound';
+          errors.push({
+            field: 'ccrns',
+            key: `web:error.${r.reason}`,
+            params: { ccrn: grouped(String(r.detail?.ccrn ?? e.digits)), ...(r.reason === 'direction_mixed' ? { direction: other } : {}) },
+          });
+          continue;
+        }
+        direction ??= r.consignment.direction;
+        taken.push(e.digits);
+        consignments.push(r.consignment);
+      }
+    }
+    return { errors, vehicle: mark.ok ? mark.value : vehicleRaw, ccrns: entries.map((e) => e.digits), consignments };
+  }
+
+  app.post(
+    '/bundle/details',
+    page(async (r) => {
+      const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
+      const auth = authorised(r);
+      if (!auth) return needCode(r, 'bundle', carry);
+      const checked = await checkDetails(auth, carry.vehicle, carry.ccrns);
+      if (checked.errors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, checked.errors), 400);
+      return html(r.c, ConfirmStep({ v: r.v, vehicle: checked.vehicle, ccrns: checked.ccrns.join('\n'), consignments: checked.consignments }));
+    }),
+  );
+
+  app.post(
+    '/bundle/edit',
+    page(async (r) => {
+      const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
+      const auth = authorised(r);
+      if (!auth) return needCode(r, 'bundle', carry);
+      return detailsStep(r, auth, carry.vehicle, carry.ccrns.split('\n').map((x) => grouped(x)).join('\n'), []);
+    }),
+  );
+
+  app.post(
+    '/bundle/confirm',
+    page(async (r) => {
+      const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
+      const auth = authorised(r);
+      if (!auth) return needCode(r, 'bundle', carry);
+      const entries = splitCcrns(carry.ccrns);
+      const formatErrors = ccrnFormatErrors(entries);
+      if (formatErrors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, formatErrors, 400);
+      const b = await services.bundling.bundle({ authorisation: auth, vehicleMark: carry.vehicle, ccrns: entries.map((e) => e.digits) }, ASKER);
+      if (b.ok) {
+        rt.logger.info({ bundleRef: b.bundle.bundleRef, channel: 'web' }, 'web bundle made');
+        return r.c.redirect(`/bundle/done/${b.bundle.bundleRef}`, 303);
+      }
+      if (b.reason === 'not_authorised' || b.reason === 'token_locked' || b.reason === 'token_expired' || b.reason === 'token_missing') {
+        await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, ...(d.driverNo ? { driverNo: d.driverNo } : {}) }));
+        return codeStep(r, 'bundle', [{ field: 'code', key: `web:error.${b.reason}` }], carry, undefined, 400);
+      }
+      const ccrn = typeof b.detail?.ccrn === 'string' ? b.detail.ccrn : null;
+      const field = b.reason === 'vehicle_not_registered' ? 'vehicle' : 'ccrns';
+      const errors = translateDirections(r.v, [
+        { field, key: `web:error.${b.reason}`, params: { ccrn: ccrn ? grouped(ccrn) : '', vehicle: carry.vehicle } },
+      ]);
+      return detailsStep(r, auth, carry.vehicle, carry.ccrns, errors, 400);
+    }),
+  );
+
+  app.get(
+    '/bundle/done/:ref',
+    page(async (r) => {
+      const id = checkBundleRef(r.c.req.param('ref') ?? '');
+      const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
+      if (!bundle || bundle.driverNo !== r.session.data.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
+      const late: string[] = [];
+      for (const ccrn of bundle.ccrns) {
+        const c = await ports.consignments.byCcrn(ccrn);
+        if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
+      }
+      const token = await services.tokens.status({ driverNo: bundle.driverNo });
+      const reminder = token.ok && token.token.needsReplacing && !token.token.expired ? token.token.expiresOn : undefined;
+      return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
+    }),
+  );
+
+  async function needCode(r: Req, flow: DriverFlow, carry?: Carry) {
+    if (!r.session.data.driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
+    return codeStep(r, flow, [], carry, 'web:code.expired_notice');
+  }
+
+  // --- my bundles ---------------------------------------------------------------------------
+
+  async function bundlesPage(r: Req, auth: Authorisation, errors: FieldError[], cancelled?: string, status = 200) {
+    const list = await services.bundling.activeBundles({ authorisation: auth });
+    if (!list.ok) return needCode(r, 'bundles');
+    const ok = cancelled && checkBundleRef(cancelled).ok ? cancelled : undefined;
+    return html(r.c, BundlesPage({ v: r.v, bundles: list.bundles, errors, ...(ok ? { cancelled: ok } : {}) }), status);
+  }
+
+  app.post(
+    '/bundles/cancel',
+    page(async (r) => {
+      const auth = authorised(r);
+      if (!auth) return needCode(r, 'bundles');
+      const raw = (r.form.bundleRef ?? '').trim();
+      const field = `cancel-${raw.replace(/\D/g, '')}`;
+      if (r.form.confirm !== 'yes') {
+        const id = checkBundleRef(raw);
+        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
+        if (bundle && bundle.driverNo === auth.driverNo && bundle.status === 'active') return html(r.c, CancelConfirmPage({ v: r.v, bundle }));
+        return bundlesPage(r, auth, [{ field, key: 'web:error.bundle_not_active', params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+      }
+      const u = await services.bundling.unbundle({ authorisation: auth, bundleRef: raw }, ASKER);
+      if (u.ok) return r.c.redirect(`/bundles?cancelled=${u.bundle.bundleRef}`, 303);
+      return bundlesPage(r, auth, [{ field, key: `web:error.${u.reason}`, params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+    }),
+  );
+
+  // --- token replacement and centres ---------------------------------------------------------
+
+  const tokenPage = (r: Req, driverNo: string, errors: FieldError[], status?: Parameters<typeof TokenPage>[0]['status'], code = 200) => {
+    const g = services.guidance.tokenReplacement();
+    return html(r.c, TokenPage({ v: r.v, bring: g.bring, representative: g.representative, driverNo, errors, ...(status ? { status } : {}) }), code);
+  };
+  app.get('/token', page(async (r) => tokenPage(r, '', [])));
+  app.post(
+    '/token',
+    page(async (r) => {
+      const driverNo = (r.form.driverNo ?? '').trim();
+      const id = await services.drivers.identify({ driverNo });
+      if (!id.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }], undefined, 400);
+      const s = await services.tokens.status({ driverNo: id.driver.driverNo });
+      if (!s.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${s.reason}`, params: { driverNo: shown(driverNo) } }], undefined, 400);
+      return tokenPage(r, driverNo, [], s.token);
+    }),
+  );
+
+  app.get(
+    '/centres',
+    page(async (r) =>
+      html(r.c, CentresPage({ v: r.v, places: services.directory.places(), now: r.now, holiday: services.directory.isHoliday(r.now) })),
+    ),
+  );
+
+  return app;
+}
+
+/** What the visitor typed, trimmed to a length a message can show. */
+function shown(value: string): string {
+  const s = value.trim();
+  return s.length > 24 ? s.slice(0, 24) + '...' : s;
+}
+
+/** A number as the visitor typed it (when its format is wrong), else its digits in groups. */
+function typed(value: string, reason: string, group: number): string {
+  if (reason.endsWith('_format')) return shown(value);
+  return grouped(normaliseDigits(value), group);
+}
+
+/** The vehicle and CCRNs a form carries along (details, confirmation, a code re-entered). */
+function carried(form: Record<string, string>): Carry | undefined {
+  if (form.vehicle === undefined && form.ccrns === undefined) return undefined;
+  return { vehicle: (form.vehicle ?? '').trim(), ccrns: form.ccrns ?? '' };
+}
+
+/** `direction` params hold 'inbound'/'outbound': shown in the page's language. */
+function translateDirections(v: View, errors: FieldError[]): FieldError[] {
+  return errors.map((e) =>
+    e.params && typeof e.params.direction === 'string' ? { ...e, params: { ...e.params, direction: v.t(`web:direction.${e.params.direction}`) } } : e,
+  );
+}
