@@ -27,6 +27,11 @@ export function publicUrl(requestUrl: string, publicBase: string | undefined): s
 
 async function formParams(c: Context): Promise<Record<string, string>> {
   if (c.req.method !== 'POST') return {};
+  // Twilio posts application/x-www-form-urlencoded: URLSearchParams reads it many times faster
+  // than Request.formData() (parseBody).
+  if ((c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(await c.req.text()));
+  }
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;

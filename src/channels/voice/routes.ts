@@ -1,0 +1,153 @@
+/**
+ * Twilio Voice routes, mounted at /twilio/voice: the incoming call, the turn URLs the service emits,
+ * the status callback and the fallback after an apology. Every answer to Twilio is 200 with TwiML
+ * (or 204 for the status callback) unless the request is forged (403) or malformed (400).
+ */
+import { Hono, type Context } from 'hono';
+import type { Runtime } from '../../runtime.js';
+import type { Locale } from '../../core/types.js';
+import { maskPhone } from '../../core/mask.js';
+import { normalisePhone } from '../../core/identifiers.js';
+import type { UserEvent } from '../../flows/reply.js';
+import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
+import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from './parse.js';
+import { asLocale, renderAgent, renderApology, renderVoice } from './render.js';
+
+/** Where the app mounts these routes (DESIGN.md, "Entry points"). */
+export const VOICE_PATH = '/twilio/voice';
+
+export interface VoiceRouteOptions {
+  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. */
+  turnTimeoutMs?: number;
+}
+
+/** Which entry a called number opens: bundling lines go straight to bundling. */
+export function entryFor(to: string | null, rt: Pick<Runtime, 'config'>): 'hotline' | 'bundling' {
+  if (!to) return 'hotline';
+  // Twilio sends E.164: parse (slow) only a number in another form.
+  const e164 = /^\+[1-9]\d{6,14}$/.test(to) ? to : (normalisePhone(to) ?? to);
+  return rt.config.BUNDLING_NUMBERS.includes(e164) ? 'bundling' : 'hotline';
+}
+
+export const sessionKey = (callSid: string) => `voice:${callSid}`;
+
+const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+class TurnTimeout extends Error {
+  constructor(ms: number) {
+    super(`turn took longer than ${ms} ms`);
+    this.name = 'TurnTimeout';
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TurnTimeout(ms)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+
+export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<TwilioEnv> {
+  const app = new Hono<TwilioEnv>();
+  const turnTimeoutMs = options.turnTimeoutMs ?? 10_000;
+  const base = rt.config.PUBLIC_BASE_URL ?? '';
+  const agentNumber = rt.config.AGENT_NUMBER ?? null;
+
+  /** Absolute with PUBLIC_BASE_URL (Twilio signs what it calls), relative otherwise. */
+  const turnUrl = (n: number, locale: Locale) => `${base}${VOICE_PATH}/turn?n=${n}&lang=${locale}`;
+  const fallbackUrl = (locale: Locale | null) => `${base}${VOICE_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
+
+  async function answer(c: Context, call: VoiceWebhook, event: UserEvent, n: number): Promise<Response> {
+    const known = asLocale(c.req.query('lang'));
+    try {
+      const out = await withTimeout(
+        rt.runner.turn({
+          key: sessionKey(call.callSid),
+          start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from },
+          event,
+          turn: n,
+        }),
+        turnTimeoutMs,
+      );
+      if (out.repeated) rt.logger.info({ callSid: call.callSid, turn: n }, 'voice turn repeated: saved answer');
+      return twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale), agentNumber }));
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      rt.logger.error({ callSid: call.callSid, turn: n, err: { name: e.name, message: e.message, stack: e.stack } }, 'voice turn failed');
+      return twiml(c, renderApology(known, { action: fallbackUrl(known) }));
+    }
+  }
+
+  app.use('*', twilioWebhook(rt));
+
+  app.post('/', async (c) => {
+    const parsed = parseVoiceWebhook(twilioParams(c));
+    if (!parsed.ok) return c.text(`Bad Request: ${parsed.field}`, 400);
+    return answer(c, parsed.call, { type: 'user.start' }, 1);
+  });
+
+  app.post('/turn', async (c) => {
+    const parsed = parseVoiceWebhook(twilioParams(c));
+    if (!parsed.ok) return c.text(`Bad Request: ${parsed.field}`, 400);
+    const n = Number(c.req.query('n'));
+    if (!Number.isSafeInteger(n) || n < 1) return c.text('Bad Request: n', 400);
+    return answer(c, parsed.call, voiceEvent(parsed.call), n);
+  });
+
+  app.post('/status', async (c) => {
+    const parsed = parseVoiceWebhook(twilioParams(c));
+    if (!parsed.ok) return c.text(`Bad Request: ${parsed.field}`, 400);
+    const { callSid, callStatus, from } = parsed.call;
+    if (callStatus && FINAL_STATUSES.has(callStatus)) {
+      try {
+        await rt.runner.end(sessionKey(callSid));
+      } catch (err) {
+        rt.logger.error({ callSid, err: { message: (err as Error).message } }, 'voice session end failed');
+      }
+      try {
+        const duration = Number(twilioParams(c).CallDuration);
+        await rt.ports.audit.record({
+          at: rt.clock.now(),
+          channel: 'voice',
+          callerMasked: maskPhone(from),
+          driverNo: null,
+          action: 'call.end',
+          outcome: callStatus,
+          detail: { callSid, ...(Number.isFinite(duration) ? { durationSec: duration } : {}) },
+        });
+      } catch (err) {
+        rt.logger.error({ callSid, err: { message: (err as Error).message } }, 'voice call end not audited');
+      }
+    }
+    return c.body(null, 204);
+  });
+
+  // After an apology: whatever the caller does, an agent. Needs neither the database nor a session;
+  // a hand-off record is tried briefly, so the agent knows the call met a failure of ours.
+  app.post('/fallback', async (c) => {
+    const locale = asLocale(c.req.query('lang'));
+    const parsed = parseVoiceWebhook(twilioParams(c));
+    if (parsed.ok) {
+      const { callSid, from } = parsed.call;
+      rt.logger.warn({ callSid }, 'voice fallback: caller sent to an agent');
+      await withTimeout(
+        rt.services.handoffs.record({
+          conversationId: callSid,
+          channel: 'voice',
+          caller: from,
+          driverNo: null,
+          locale: locale ?? 'zh-HK',
+          where: 'service_failure',
+          reason: 'service_failure',
+        }),
+        1_000,
+      ).catch((err: unknown) => rt.logger.error({ callSid, err: { message: (err as Error).message } }, 'fallback hand-off not recorded'));
+    }
+    return twiml(c, renderAgent(locale, { agentNumber }));
+  });
+
+  return app;
+}
