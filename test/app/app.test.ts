@@ -47,6 +47,12 @@ describe.each(dbTargets())('the HTTP app on $name', (target) => {
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ field: 'body' });
+    const declared = await t.app.request('/twilio/sms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(BODY_LIMIT_BYTES + 1) },
+      body: 'Body=x',
+    });
+    expect(declared.status).toBe(413);
   });
 
   it('logs requests without phone numbers or message bodies', async () => {
@@ -56,5 +62,30 @@ describe.each(dbTargets())('the HTTP app on $name', (target) => {
     expect(all).toContain('/twilio/sms');
     expect(all).not.toContain('61112222');
     expect(all).not.toContain('STATUS 2611');
+  });
+});
+
+describe('the body limit without a declared length', () => {
+  it('refuses a chunked body over the limit with 413', async () => {
+    const t = await createTestRuntime();
+    try {
+      const big = new TextEncoder().encode('Body=' + 'x'.repeat(BODY_LIMIT_BYTES + 10));
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(big);
+          controller.close();
+        },
+      });
+      const res = await t.app.request('/twilio/sms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'transfer-encoding': 'chunked' },
+        body: stream,
+        // @ts-expect-error: undici needs duplex for a streamed request body
+        duplex: 'half',
+      });
+      expect(res.status).toBe(413);
+    } finally {
+      await t.close();
+    }
   });
 });
