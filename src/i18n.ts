@@ -59,21 +59,35 @@ export function formatDigits(value: string, mode: Mode, group = 4): string {
   return mode === 'voice' ? groups.map((g) => g.split('').join(' ')).join(', ') : groups.join(' ');
 }
 
+const timeFormats = new Map<Locale, Intl.DateTimeFormat>();
+const dateFormats = new Map<Locale, Intl.DateTimeFormat>();
+
+/** Intl formatters are costly to build: one per locale, made on first use. */
+const cached = (cache: Map<Locale, Intl.DateTimeFormat>, locale: Locale, make: () => Intl.DateTimeFormat) => {
+  let f = cache.get(locale);
+  if (!f) cache.set(locale, (f = make()));
+  return f;
+};
+
 export function formatTime(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
-    timeZone: HK,
-    day: 'numeric',
-    month: 'long',
-    hour: 'numeric',
-    minute: '2-digit',
-    hour12: locale === 'en' ? false : true,
-  }).format(new Date(iso));
+  const f = cached(timeFormats, locale, () =>
+    new Intl.DateTimeFormat(intlLocale[locale], {
+      timeZone: HK,
+      day: 'numeric',
+      month: 'long',
+      hour: 'numeric',
+      minute: '2-digit',
+      hour12: locale === 'en' ? false : true,
+    }),
+  );
+  return f.format(new Date(iso));
 }
 
 export function formatDate(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], { timeZone: HK, day: 'numeric', month: 'long', year: 'numeric' }).format(
-    new Date(iso.length === 10 ? iso + 'T12:00:00+08:00' : iso),
+  const f = cached(dateFormats, locale, () =>
+    new Intl.DateTimeFormat(intlLocale[locale], { timeZone: HK, day: 'numeric', month: 'long', year: 'numeric' }),
   );
+  return f.format(new Date(iso.length === 10 ? iso + 'T12:00:00+08:00' : iso));
 }
 
 function formatParam(p: MsgParam, locale: Locale, mode: Mode, t: TFunction): string | number {

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './app.js';
 import { createRuntime } from './runtime.js';
+import { startReminders } from './reminders/index.js';
 
 async function main() {
   let config;
@@ -16,6 +17,8 @@ async function main() {
     throw err;
   }
   const rt = await createRuntime(config);
+  // Reminder campaigns: BullMQ workers are `npm run worker`; without Redis this process runs the queue.
+  const reminders = await startReminders(rt);
   const app = createApp(rt);
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
     rt.logger.info(
@@ -35,6 +38,7 @@ async function main() {
     stopping = true;
     rt.logger.info({ signal }, 'shutting down');
     server.close();
+    await reminders.stop();
     await rt.close();
     process.exit(0);
   };

@@ -1,0 +1,170 @@
+/**
+ * Twilio routes of outbound reminders, mounted at /twilio/reminder: the TwiML of a reminder call
+ * (`/call`, then `/turn`), and the status callbacks of reminder messages and calls
+ * (`/status/sms`, `/status/call`). Signed like every Twilio webhook (403 when forged); a failure
+ * of ours still answers 200 with TwiML that apologises and offers an agent.
+ */
+import { Hono, type Context } from 'hono';
+import twilio from 'twilio';
+import type { Runtime } from '../../runtime.js';
+import type { Locale } from '../../core/types.js';
+import type { UserEvent } from '../../flows/reply.js';
+import { createRunner, type Runner } from '../../flows/runner.js';
+import { createReminderFlow } from '../../flows/reminder.js';
+import { kitOf } from '../../reminders/kit.js';
+import { parseAttemptRef, type AttemptRef } from '../../reminders/callbacks.js';
+import { machineMessage } from '../../reminders/messages.js';
+import { hongKongDateOf } from '../../reminders/schedule.js';
+import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
+import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from '../voice/parse.js';
+import { asLocale, renderAgent, renderApology, renderVoice } from '../voice/render.js';
+
+export const REMINDER_PATH = '/twilio/reminder';
+
+/**
+ * The session of a reminder call. The runner takes what follows 'voice:' as the hand-off's
+ * conversation id, so an agent finds the hand-off by CallSid as for any call; a CallSid is
+ * unique, so the hotline's sessions are never touched.
+ */
+export const reminderSessionKey = (callSid: string) => `voice:${callSid}`;
+
+const FINAL_CALL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+
+/** Twilio's answering-machine detection: https://www.twilio.com/docs/voice/answering-machine-detection */
+const isMachine = (answeredBy: string | undefined) => !!answeredBy && answeredBy.startsWith('machine');
+
+export interface ReminderRouteOptions {
+  /** The runner of the reminder flow; default one of its own on the runtime's session store. */
+  runner?: Runner;
+  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. */
+  turnTimeoutMs?: number;
+}
+
+export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}): Hono<TwilioEnv> {
+  const app = new Hono<TwilioEnv>();
+  const kit = kitOf(rt);
+  const base = rt.config.PUBLIC_BASE_URL ?? '';
+  const agentNumber = rt.config.AGENT_NUMBER ?? null;
+  const turnTimeoutMs = options.turnTimeoutMs ?? 10_000;
+  const runner =
+    options.runner ??
+    createRunner({
+      sessions: rt.sessions,
+      services: rt.services,
+      clock: rt.clock,
+      logger: rt.logger,
+      flows: { reminder: createReminderFlow({ isOptedOut: (n) => rt.ports.optOuts.isOptedOut(n), hotline: kit.hotline }) },
+    });
+
+  const refQuery = (r: AttemptRef) => `delivery=${r.deliveryId}&stage=${r.stage}&attempt=${r.attempt}`;
+  const turnUrl = (n: number, locale: Locale, r: AttemptRef) => `${base}${REMINDER_PATH}/turn?n=${n}&lang=${locale}&${refQuery(r)}`;
+  const fallbackUrl = (locale: Locale | null) => `${base}${REMINDER_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
+
+  /** One turn of the reminder flow, rendered; an apology when anything of ours fails. */
+  async function turn(c: Context, call: VoiceWebhook, ref: AttemptRef, event: UserEvent, n: number): Promise<Response> {
+    const known = asLocale(c.req.query('lang'));
+    try {
+      const ctx = await kit.repo.stageContext(ref.deliveryId, ref.stage);
+      if (!ctx) throw new Error(`no reminder stage ${ref.deliveryId}/${ref.stage}`);
+      const work = runner.turn({
+        key: reminderSessionKey(call.callSid),
+        // Outbound: Twilio's To is the driver's number.
+        start: { flow: 'reminder', channel: 'voice', entry: 'reminder', caller: call.to, driverNo: ctx.driverNo },
+        event,
+        turn: n,
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const out = await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`turn took longer than ${turnTimeoutMs} ms`)), turnTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale, ref), agentNumber }));
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      rt.logger.error({ callSid: call.callSid, delivery: ref.deliveryId, turn: n, err: { name: e.name, message: e.message } }, 'reminder call turn failed');
+      return twiml(c, renderApology(known, { action: fallbackUrl(known) }));
+    }
+  }
+
+  /** The short message an answering machine gets, in the driver's language. */
+  async function voicemail(c: Context, call: VoiceWebhook, ref: AttemptRef, answeredBy: string): Promise<Response> {
+    if (answeredBy === 'fax') return twiml(c, new twilio.twiml.VoiceResponse().hangup().toString());
+    try {
+      const ctx = await kit.repo.stageContext(ref.deliveryId, ref.stage);
+      if (!ctx) throw new Error(`no reminder stage ${ref.deliveryId}/${ref.stage}`);
+      const [driver, token] = await Promise.all([rt.ports.drivers.byDriverNo(ctx.driverNo), rt.ports.tokens.bySerial(ctx.tokenSerial)]);
+      const locale = driver?.locale ?? 'zh-HK';
+      const msg = machineMessage({
+        serial: ctx.tokenSerial,
+        expiresOn: token?.expiresOn ?? ctx.expiresOn,
+        today: hongKongDateOf(rt.clock.now()),
+        hotline: kit.hotline,
+      });
+      return twiml(c, renderVoice({ locale, say: [msg], expect: null, end: { kind: 'hangup' } }, { action: '', agentNumber }));
+    } catch (err) {
+      rt.logger.error({ callSid: call.callSid, err: { message: (err as Error).message } }, 'reminder voicemail failed');
+      return twiml(c, new twilio.twiml.VoiceResponse().hangup().toString());
+    }
+  }
+
+  const parsed = (c: Context) => {
+    const ref = parseAttemptRef((name) => c.req.query(name));
+    if (!ref.ok) return { ok: false as const, field: ref.field };
+    const call = parseVoiceWebhook(twilioParams(c));
+    if (!call.ok) return { ok: false as const, field: call.field };
+    return { ok: true as const, ref: ref.ref, call: call.call };
+  };
+
+  app.use('*', twilioWebhook(rt));
+
+  app.post('/call', async (c) => {
+    const p = parsed(c);
+    if (!p.ok) return c.text(`Bad Request: ${p.field}`, 400);
+    const answeredBy = twilioParams(c).AnsweredBy;
+    if (answeredBy) {
+      await kit.repo.recordAnsweredBy(p.ref, answeredBy, rt.clock.now()).catch((err: unknown) =>
+        rt.logger.warn({ callSid: p.call.callSid, err: { message: (err as Error).message } }, 'answeredBy not recorded'),
+      );
+    }
+    if (answeredBy && (isMachine(answeredBy) || answeredBy === 'fax')) return voicemail(c, p.call, p.ref, answeredBy);
+    return turn(c, p.call, p.ref, { type: 'user.start' }, 1);
+  });
+
+  app.post('/turn', async (c) => {
+    const p = parsed(c);
+    if (!p.ok) return c.text(`Bad Request: ${p.field}`, 400);
+    const n = Number(c.req.query('n'));
+    if (!Number.isSafeInteger(n) || n < 1) return c.text('Bad Request: n', 400);
+    return turn(c, p.call, p.ref, voiceEvent(p.call), n);
+  });
+
+  app.post('/status/sms', async (c) => {
+    const ref = parseAttemptRef((name) => c.req.query(name));
+    if (!ref.ok) return c.text(`Bad Request: ${ref.field}`, 400);
+    const params = twilioParams(c);
+    if (!params.MessageSid && !params.SmsSid) return c.text('Bad Request: MessageSid', 400);
+    await kit.callbacks.sms(ref.ref, params);
+    return c.body(null, 204);
+  });
+
+  app.post('/status/call', async (c) => {
+    const ref = parseAttemptRef((name) => c.req.query(name));
+    if (!ref.ok) return c.text(`Bad Request: ${ref.field}`, 400);
+    const call = parseVoiceWebhook(twilioParams(c));
+    if (!call.ok) return c.text(`Bad Request: ${call.field}`, 400);
+    await kit.callbacks.call(ref.ref, twilioParams(c));
+    if (call.call.callStatus && FINAL_CALL_STATUSES.has(call.call.callStatus)) {
+      await runner.end(reminderSessionKey(call.call.callSid)).catch(() => {});
+    }
+    return c.body(null, 204);
+  });
+
+  // After an apology: whatever the callee does, an agent. Needs neither the database nor a session.
+  app.post('/fallback', (c) => twiml(c, renderAgent(asLocale(c.req.query('lang')), { agentNumber })));
+
+  return app;
+}

@@ -1,0 +1,106 @@
+/**
+ * The reminder services of one instance, wired from its parts: what the web tier needs (admin API,
+ * reminder call routes, status callbacks). No queue here: BullMQ stays out of the web bundle.
+ */
+import twilio from 'twilio';
+import type { Config } from '../config.js';
+import { hasTwilioCredentials } from '../config.js';
+import type { Sql } from '../db/connect.js';
+import type { DataPorts, OutboundPort } from '../core/ports.js';
+import type { Clock } from '../core/types.js';
+import type { Logger } from '../logger.js';
+import type { Runtime } from '../runtime.js';
+import { createReminderRepository } from '../db/repositories/reminders.js';
+import type { ProviderLookup, ReminderChannel, ReminderRepository } from './ports.js';
+import { parseWindow, type SendWindow } from './schedule.js';
+import { createCampaignService, type CampaignService } from './campaigns.js';
+import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatch.js';
+import { createProviderLookup } from './lookup.js';
+import { createStatusCallbacks, type StatusCallbacks } from './callbacks.js';
+
+/** What the reminders need from a running instance (a Runtime has all of it). */
+export interface ReminderParts {
+  sql: Sql;
+  ports: DataPorts;
+  outbound: OutboundPort;
+  clock: Clock;
+  config: Config;
+  logger?: Logger;
+  /** Default: the outbox, then Twilio's list APIs when there are credentials. */
+  lookup?: ProviderLookup;
+}
+
+/** The reminder services wired from one instance's parts. */
+export interface ReminderKit {
+  repo: ReminderRepository;
+  windows: Record<ReminderChannel, SendWindow>;
+  campaigns: CampaignService;
+  callbacks: StatusCallbacks;
+  lookup: ProviderLookup;
+  /** Where Twilio reaches us: PUBLIC_BASE_URL, else this host and port. */
+  publicBaseUrl: string;
+  hotline: string;
+  parts: ReminderParts;
+  dispatcher(opts?: Pick<DispatcherDeps, 'leaseMs' | 'uncertainAfterMs'>): Dispatcher;
+}
+
+export function reminderKit(parts: ReminderParts): ReminderKit {
+  const { sql, ports, config, clock, logger } = parts;
+  const repo = createReminderRepository(sql);
+  const windows = { sms: parseWindow(config.SMS_QUIET_HOURS), call: parseWindow(config.CALL_QUIET_HOURS) };
+  const hotline = config.HOTLINE_NUMBERS[0] ?? '+85236690000';
+  const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`;
+  const lookup =
+    parts.lookup ??
+    createProviderLookup({
+      repo,
+      twilio: hasTwilioCredentials(config)
+        ? { client: twilio(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!, { autoRetry: false }), from: config.TWILIO_FROM_NUMBER! }
+        : null,
+    });
+  return {
+    repo,
+    windows,
+    lookup,
+    publicBaseUrl,
+    hotline,
+    parts,
+    campaigns: createCampaignService({
+      repo,
+      tokens: ports.tokens,
+      drivers: ports.drivers,
+      optOuts: ports.optOuts,
+      audit: ports.audit,
+      clock,
+      smsWindow: windows.sms,
+      defaultStages: config.REMINDER_STAGES,
+      hotline,
+    }),
+    callbacks: createStatusCallbacks({ repo, optOuts: ports.optOuts, clock, callWindow: windows.call, ...(logger ? { logger } : {}) }),
+    dispatcher: (opts = {}) =>
+      createDispatcher({
+        repo,
+        optOuts: ports.optOuts,
+        outbound: parts.outbound,
+        lookup,
+        clock,
+        windows,
+        publicBaseUrl,
+        hotline,
+        ...opts,
+        ...(logger ? { logger } : {}),
+      }),
+  };
+}
+
+const kits = new WeakMap<Runtime, ReminderKit>();
+
+/** The kit of a Runtime, built once. */
+export function kitOf(rt: Runtime): ReminderKit {
+  let kit = kits.get(rt);
+  if (!kit) {
+    kit = reminderKit({ sql: rt.db.sql, ports: rt.ports, outbound: rt.services.outbound, clock: rt.clock, config: rt.config, logger: rt.logger });
+    kits.set(rt, kit);
+  }
+  return kit;
+}
