@@ -28,6 +28,7 @@ import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
 import { createApp } from '../src/app.js';
 import { dammCheckDigit } from '../src/core/identifiers.js';
+import { base32 } from '../test/helpers/base32.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -105,22 +106,6 @@ const callParams = (callSid: string, from: string, to: string): Record<string, s
   CallStatus: 'in-progress',
 });
 const newCallSid = () => 'CA' + randomBytes(16).toString('hex');
-
-function base32(bytes: Buffer): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
 
 function row(name: string, r: { rps: number; p50: number; p99: number; errors: number }, floor?: number) {
   const ratio = floor ? `${((r.rps / floor) * 100).toFixed(0)}% of floor` : '';

@@ -8,13 +8,13 @@ import type { Database } from '../../src/db/connect.js';
 import type { Asker, Services } from '../../src/core/services.js';
 import type { Authorisation } from '../../src/core/types.js';
 import { createDataPorts } from '../../src/db/repositories/index.js';
-import { seedDemo, DEMO_SEED } from '../../src/db/seed.js';
+import { DEMO_SEED } from '../../src/db/seed.js';
 import { createDirectory } from '../../src/core/directory.js';
 import { createGuidance } from '../../src/core/guidance.js';
 import { codeAt } from '../../src/core/totp.js';
 import { dbTargets } from '../helpers/db.js';
 import { fakeClock } from '../helpers/clock.js';
-import { makeConsignment, makeDriver, MINUTE, servicesOver, voice, web } from './services/support.js';
+import { makeConsignment, makeDriver, MINUTE, openSeeded, servicesOver, voice, web } from './services/support.js';
 
 // Thursday 26 November 2026, 10:00 in Hong Kong.
 const SEEDED = new Date('2026-11-26T02:00:00Z');
@@ -27,9 +27,7 @@ describe.each(dbTargets())('FAQ rules on $name', (target) => {
   let db: Database;
   let services: Services;
   beforeAll(async () => {
-    db = await target.open();
-    await seedDemo(db.sql, SEEDED);
-    services = servicesOver(db.sql, clock);
+    ({ db, services } = await openSeeded(target, SEEDED, clock));
   });
   afterAll(() => db?.close());
 

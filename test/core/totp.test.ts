@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { STEP_SECONDS, codeAt, matchStep, stepAt } from '../../src/core/totp.js';
-// @ts-expect-error plain ESM helper without types
 import { totp } from '../helpers/twilio-client.mjs';
 
 // RFC 6238 Appendix B: ASCII secret "12345678901234567890" in base32.

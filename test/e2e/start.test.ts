@@ -2,7 +2,6 @@
 // Twilio-like client is, so a clone without ../shared runs them): the service as Twilio calls it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-// @ts-expect-error: plain ESM helper without types (copy of shared/check/twilio-client.mjs)
 import { Call, sms, startService, twilioSignature } from '../helpers/twilio-client.mjs';
 
 const seed = JSON.parse(readFileSync(new URL('../../src/db/demo-seed.json', import.meta.url), 'utf8'));
@@ -31,7 +30,7 @@ describe('npm start on the embedded default', () => {
   it('refuses unsigned and badly signed voice webhooks with 403', async () => {
     const c = new Call({ base: svc.base, publicBase, authToken, from: STRANGER, to: HOTLINE, sign: false });
     await c.post('/twilio/voice');
-    expect(c.responses[0].status).toBe(403);
+    expect(c.responses[0]?.status).toBe(403);
     const params = { CallSid: 'CA' + '1'.repeat(32), From: STRANGER, To: HOTLINE };
     const r = await fetch(svc.base + '/twilio/voice', {
       method: 'POST',
@@ -44,8 +43,8 @@ describe('npm start on the embedded default', () => {
   it('gives a stranger the language menu, then the English main menu', async () => {
     const c = newCall();
     await c.post('/twilio/voice');
-    expect(c.responses[0].status).toBe(200);
-    expect(c.responses[0].type).toMatch(/xml/);
+    expect(c.responses[0]?.status).toBe(200);
+    expect(c.responses[0]?.type).toMatch(/xml/);
     expect(c.gather).toBeTruthy();
     await c.press('3');
     expect(c.gather).toBeTruthy();

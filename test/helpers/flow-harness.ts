@@ -21,26 +21,12 @@ import type { Reply, UserEvent } from '../../src/flows/reply.js';
 import { i18n, render, type Mode } from '../../src/i18n.js';
 import { dbTargets, type DbTarget } from './db.js';
 import { fakeClock, type FakeClock } from './clock.js';
+import { DEMO_CCRN, DEMO_DRIVERS } from './demo.js';
 
 /** The demo drivers' token secrets (src/db/demo-seed.json). */
-export const DEMO = {
-  chan: { driverNo: '41000019', mobile: '+85291234567', secret: 'ERTPZL7AKMO3BBKH6YOTTPJUAISOSLZU', vehicles: ['AB1234'] },
-  lee: { driverNo: '41000024', mobile: '+85262345678', secret: 'CUELNF4JLK7QHVK4HBA7LERWVOJMTOTL', vehicles: ['CD5678', 'EF901'] },
-  wang: { driverNo: '41000035', mobile: '+8613800138000', secret: 'FLEBFGKXQAJXSVLWNAUATJFBNUPMZJTR', vehicles: ['FU123'] },
-  ho: { driverNo: '41000043', mobile: '+85251234567', secret: 'VAQ4MLUBAT4FDHLDTNGASSFOZZSBWFB7', vehicles: ['GH2468'] },
-} as const;
+export const DEMO = DEMO_DRIVERS;
 
-export const CCRN = {
-  in1: '261100000013',
-  in2: '261100000021',
-  out1: '261100000037',
-  bundled: '261100000045',
-  crossed: '261100000059',
-  cancelled: '261100000068',
-  expired: '261100000076',
-  soon: '261100000084',
-  out2: '261100000092',
-} as const;
+export const CCRN = DEMO_CCRN;
 
 /** Renders a Reply as text: each message in its own language, then the options as "1: label". */
 export function say(reply: Reply, mode: Mode = 'text'): string {

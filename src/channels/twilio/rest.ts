@@ -42,34 +42,40 @@ export function createTwilioProvider({ accountSid, authToken, from, logger, time
   // autoRetry stays off: retries belong to the reminder queue, with its own back-off.
   const client = twilio(accountSid, authToken, { autoRetry: false, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
 
-  const refused = (what: 'sms' | 'call', purpose: string, to: string, err: unknown) => {
-    const result = classifyTwilioError(err);
-    logger?.warn(
-      { provider: 'twilio', what, purpose, toMasked: maskPhone(to), kind: result.kind, errorCode: result.code, status: result.status },
-      'twilio refused or failed',
-    );
-    return result;
+  /** Sends one request; logs and returns its sid, or what Twilio (or the network) refused. */
+  const attempt = async (
+    what: 'sms' | 'call',
+    purpose: string,
+    to: string,
+    create: () => Promise<{ sid: string }>,
+  ): Promise<OutboundResult> => {
+    const about = { provider: 'twilio', what, purpose, toMasked: maskPhone(to) };
+    try {
+      const { sid } = await create();
+      logger?.info({ ...about, sid }, what === 'sms' ? 'sms sent' : 'call placed');
+      return { ok: true, sid, via: 'provider' };
+    } catch (err) {
+      const result = classifyTwilioError(err);
+      logger?.warn({ ...about, kind: result.kind, errorCode: result.code, status: result.status }, 'twilio refused or failed');
+      return result;
+    }
   };
 
   return {
     async sendSms(sms: OutboundSms): Promise<OutboundResult> {
-      try {
-        const msg = await client.messages.create({
+      return attempt('sms', sms.purpose, sms.to, () =>
+        client.messages.create({
           to: sms.to,
           from,
           body: sms.body,
           ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
-        });
-        logger?.info({ provider: 'twilio', what: 'sms', purpose: sms.purpose, toMasked: maskPhone(sms.to), sid: msg.sid }, 'sms sent');
-        return { ok: true, sid: msg.sid, via: 'provider' };
-      } catch (err) {
-        return refused('sms', sms.purpose, sms.to, err);
-      }
+        }),
+      );
     },
 
     async placeCall(call: OutboundCall): Promise<OutboundResult> {
-      try {
-        const created = await client.calls.create({
+      return attempt('call', call.purpose, call.to, () =>
+        client.calls.create({
           to: call.to,
           from,
           url: call.url,
@@ -77,12 +83,8 @@ export function createTwilioProvider({ accountSid, authToken, from, logger, time
             ? { statusCallback: call.statusCallback, statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }
             : {}),
           ...(call.machineDetection ? { machineDetection: 'Enable' } : {}),
-        });
-        logger?.info({ provider: 'twilio', what: 'call', purpose: call.purpose, toMasked: maskPhone(call.to), sid: created.sid }, 'call placed');
-        return { ok: true, sid: created.sid, via: 'provider' };
-      } catch (err) {
-        return refused('call', call.purpose, call.to, err);
-      }
+        }),
+      );
     },
   };
 }

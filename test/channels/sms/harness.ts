@@ -20,6 +20,7 @@ import { smsRoutes, type SmsRoutesOptions } from '../../../src/channels/sms/rout
 import { webRoutes, type WebRoutesOptions } from '../../../src/channels/web/routes.js';
 import { dbTargets, type DbTarget } from '../../helpers/db.js';
 import { fakeClock, type FakeClock } from '../../helpers/clock.js';
+import { DEMO_CCRN, DEMO_DRIVERS } from '../../helpers/demo.js';
 
 export const AUTH_TOKEN = 'h6-test-auth-token';
 export const PUBLIC_BASE = 'https://rocars.example.test';
@@ -27,23 +28,8 @@ export const HOTLINE = '+85236690000';
 
 /** Demo records (src/db/demo-seed.json). */
 export const DEMO = {
-  lee: { driverNo: '41000024', mobile: '+85262345678', secret: 'CUELNF4JLK7QHVK4HBA7LERWVOJMTOTL', vehicles: ['CD5678', 'EF901'] },
-  chan: { driverNo: '41000019', mobile: '+85291234567', secret: 'ERTPZL7AKMO3BBKH6YOTTPJUAISOSLZU', vehicles: ['AB1234'] },
-  wang: { driverNo: '41000035', mobile: '+8613800138000', secret: 'FLEBFGKXQAJXSVLWNAUATJFBNUPMZJTR' },
-  ho: { driverNo: '41000043', mobile: '+85251234567', secret: 'VAQ4MLUBAT4FDHLDTNGASSFOZZSBWFB7' },
-  ccrn: {
-    in1: '261100000013',
-    in2: '261100000021',
-    out1: '261100000037',
-    bundled: '261100000045',
-    crossed: '261100000059',
-    cancelled: '261100000068',
-    expired: '261100000076',
-    soon: '261100000084',
-    out2: '261100000092',
-    in3: '261100000101',
-    out3: '261100000117',
-  },
+  ...DEMO_DRIVERS,
+  ccrn: DEMO_CCRN,
   bundleRef: { chan: '261100013', leeCrossed: '261100021' },
   reg: { awaiting: '2026110012', processing: '2026110020', completed: '2026110036', rejected: '2026110048', moreinfo: '2026110057' },
   stranger: '+85298765432',
@@ -168,4 +154,19 @@ export function messagesOf(xml: string): string[] {
       e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : +e.slice(1)) : (ENTITIES[e] ?? all),
     ),
   );
+}
+
+/** The runtime with consignment status failing on our side (throwing `message`), for the apology tests. */
+export function withFailingStatus(rt: Runtime, message: string): Runtime {
+  return {
+    ...rt,
+    services: {
+      ...rt.services,
+      consignments: {
+        status: async () => {
+          throw new Error(message);
+        },
+      },
+    },
+  };
 }

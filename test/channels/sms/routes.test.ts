@@ -11,7 +11,7 @@ import { dbTargets } from '../../helpers/db.js';
 import { expectValidTwiml } from '../../helpers/twiml.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { smsRoutes, type SmsStatus } from '../../../src/channels/sms/routes.js';
-import { AUTH_TOKEN, DEMO, PUBLIC_BASE, openHarness, sendSms, type Harness } from './harness.js';
+import { AUTH_TOKEN, DEMO, PUBLIC_BASE, openHarness, sendSms, withFailingStatus, type Harness } from './harness.js';
 import twilio from 'twilio';
 
 const START = new Date('2026-12-07T02:00:00Z'); // Monday 10:00 in Hong Kong
@@ -349,18 +349,7 @@ describe.each(targets)('SMS channel on $name', ({ target, redis }) => {
     });
 
     it('answers a failure of ours with 200 and an apology', async () => {
-      const broken = {
-        ...h.rt,
-        services: {
-          ...h.rt.services,
-          consignments: {
-            status: async () => {
-              throw new Error('database down');
-            },
-          },
-        },
-      };
-      const app = new Hono().route('/twilio/sms', smsRoutes(broken));
+      const app = new Hono().route('/twilio/sms', smsRoutes(withFailingStatus(h.rt, 'database down')));
       const who = '+85260000007';
       const r = await sendSms(app, who, `STATUS ${ccrn.in1}`);
       expect(r.status).toBe(200);

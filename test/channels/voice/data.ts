@@ -8,28 +8,13 @@ import type { Sql } from '../../../src/db/connect.js';
 import { dammCheckDigit } from '../../../src/core/identifiers.js';
 import { codeAt } from '../../../src/core/totp.js';
 import type { Direction, Locale } from '../../../src/core/types.js';
+import { base32 } from '../../helpers/base32.js';
 
 // A block of numbers of its own for each test file (and database target) that imports this.
 const block = randomBytes(2).readUInt16BE(0) % 900;
 let seq = 0;
 const next = () => ++seq;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-function base32(bytes: Buffer): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
 
 export interface TestDriver {
   driverNo: string;

@@ -12,7 +12,7 @@ import { codeAt } from '../../../src/core/totp.js';
 import { webRoutes } from '../../../src/channels/web/routes.js';
 import { pickLocale } from '../../../src/channels/web/routes.js';
 import { splitCcrns, ccrnFormatErrors, safeNext } from '../../../src/channels/web/forms.js';
-import { DEMO, openHarness, type Harness } from '../sms/harness.js';
+import { DEMO, openHarness, withFailingStatus, type Harness } from '../sms/harness.js';
 import { FormClient, csrfOf, textOf } from './client.js';
 
 const START = new Date('2026-12-07T02:00:00Z');
@@ -297,18 +297,7 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
     });
 
     it('answers a failure of ours with a polite page, not a stack trace', async () => {
-      const broken = {
-        ...h.rt,
-        services: {
-          ...h.rt.services,
-          consignments: {
-            status: async () => {
-              throw new Error('database down at 10.0.0.5');
-            },
-          },
-        },
-      };
-      const app = new Hono().route('/', webRoutes(broken));
+      const app = new Hono().route('/', webRoutes(withFailingStatus(h.rt, 'database down at 10.0.0.5')));
       const b = new FormClient(app);
       await b.get('/status');
       const p = await b.post('/status', { ccrn: ccrn.in1 });

@@ -3,12 +3,11 @@ import type { Database } from '../../../src/db/connect.js';
 import type { Services } from '../../../src/core/services.js';
 import type { Authorisation } from '../../../src/core/types.js';
 import { createDataPorts } from '../../../src/db/repositories/index.js';
-import { seedDemo } from '../../../src/db/seed.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { makeBundleRef } from '../../../src/core/identifiers.js';
 import { dbTargets } from '../../helpers/db.js';
 import { fakeClock } from '../../helpers/clock.js';
-import { bundleCounts, makeConsignment, makeDriver, MINUTE, servicesOver, voice, web, type MadeDriver } from './support.js';
+import { bundleCounts, makeConsignment, makeDriver, MINUTE, openSeeded, voice, web, type MadeDriver } from './support.js';
 
 const SEEDED = new Date('2026-11-26T02:00:00Z');
 const clock = fakeClock(SEEDED);
@@ -19,9 +18,7 @@ describe.each(dbTargets())('bundling service on $name', (target) => {
   let db: Database;
   let services: Services;
   beforeAll(async () => {
-    db = await target.open();
-    await seedDemo(db.sql, SEEDED);
-    services = servicesOver(db.sql, clock);
+    ({ db, services } = await openSeeded(target, SEEDED, clock));
   });
   afterAll(() => db?.close());
   beforeEach(() => clock.set(SEEDED));

@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/connect.js';
 import type { Services } from '../../../src/core/services.js';
 import { createDataPorts } from '../../../src/db/repositories/index.js';
-import { seedDemo } from '../../../src/db/seed.js';
 import { dbTargets } from '../../helpers/db.js';
 import { fakeClock } from '../../helpers/clock.js';
-import { makeConsignment, MINUTE, servicesOver, voice, web } from './support.js';
+import { makeConsignment, MINUTE, openSeeded, servicesOver, voice, web } from './support.js';
 
 const SEEDED = new Date('2026-11-26T02:00:00Z');
 const clock = fakeClock(SEEDED);
@@ -15,9 +14,7 @@ describe.each(dbTargets())('enquiry services on $name', (target) => {
   let db: Database;
   let services: Services;
   beforeAll(async () => {
-    db = await target.open();
-    await seedDemo(db.sql, SEEDED);
-    services = servicesOver(db.sql, clock, 30);
+    ({ db, services } = await openSeeded(target, SEEDED, clock, 30));
   });
   afterAll(() => db?.close());
 

@@ -1,6 +1,8 @@
 /** Shared set-up for the service and repository suites: services over a real database, own records. */
 import { Secret } from 'otpauth';
-import type { Sql } from '../../../src/db/connect.js';
+import type { Database, Sql } from '../../../src/db/connect.js';
+import { seedDemo } from '../../../src/db/seed.js';
+import type { DbTarget } from '../../helpers/db.js';
 import { createDataPorts } from '../../../src/db/repositories/index.js';
 import { createServices } from '../../../src/core/create-services.js';
 import { createDirectory } from '../../../src/core/directory.js';
@@ -23,6 +25,18 @@ export function servicesOver(sql: Sql, clock: Clock, retentionDays = 90, wrap: (
     guidance: createGuidance(directory),
     retentionDays,
   });
+}
+
+/** A fresh database from `target` holding the demo seed (as of `seededAt`), with the services over it. */
+export async function openSeeded(
+  target: DbTarget,
+  seededAt: Date,
+  clock: Clock,
+  retentionDays = 90,
+): Promise<{ db: Database; services: Services }> {
+  const db = await target.open();
+  await seedDemo(db.sql, seededAt);
+  return { db, services: servicesOver(db.sql, clock, retentionDays) };
 }
 
 let serial = 0;
