@@ -186,7 +186,8 @@ export function createRunner(deps: RunnerDeps): Runner {
         logger?.error({ err, key: maskKey(req.key) }, 'hand-off record failed');
       }
     }
-    logger?.debug({ key: maskKey(req.key), flow: def.name, state, turn }, 'turn');
+    // Checked first: building the line (a regex over the key) each turn costs even when nothing is logged.
+    if (logger?.isLevelEnabled('debug')) logger.debug({ key: maskKey(req.key), flow: def.name, state, turn }, 'turn');
     return { reply, turn, repeated: false, state };
   }
 
@@ -229,16 +230,17 @@ function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise
   return new Promise((resolve, reject) => {
     let armed = false;
     let finished = false;
+    // Most turns settle synchronously (no invocation): the timer is set only for those that do not.
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (s: AnyMachineSnapshot | null, err?: unknown) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       sub.unsubscribe();
       if (err !== undefined) reject(err);
       else if (s!.status === 'error') reject(s!.error instanceof Error ? s!.error : new Error(String(s!.error)));
       else resolve(s!);
     };
-    const timer = setTimeout(() => finish(null, new FlowTimeoutError(stateId(actor.getSnapshot() as AnyMachineSnapshot), ms)), ms);
     const sub = actor.subscribe({
       next: (s: AnyMachineSnapshot) => {
         if (armed && ready(s)) finish(s);
@@ -258,13 +260,20 @@ function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise
     }
     const now = actor.getSnapshot() as AnyMachineSnapshot;
     if (ready(now)) finish(now);
+    else if (!finished) {
+      timer = setTimeout(() => finish(null, new FlowTimeoutError(stateId(actor.getSnapshot() as AnyMachineSnapshot), ms)), ms);
+    }
   });
 }
 
 /** `say` belongs to one turn: never persisted. */
 function withoutSay(snapshot: unknown): unknown {
   const s = snapshot as { context?: Record<string, unknown> };
-  return s && s.context ? { ...s, context: { ...s.context, say: [] } } : snapshot;
+  if (!s || !s.context) return snapshot;
+  const say = s.context.say;
+  // Saved snapshots already have an empty `say`: no copy needed to restore one.
+  if (Array.isArray(say) && say.length === 0) return snapshot;
+  return { ...s, context: { ...s.context, say: [] } };
 }
 
 /** 'voice:CA123' -> 'CA123': the CallSid agents look up; other keys stay whole. */
