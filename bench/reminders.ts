@@ -47,13 +47,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
-import { createDataPorts } from '../src/db/repositories/index.js';
-import { createReminderRepository } from '../src/db/repositories/reminders.js';
-import { createCampaignService } from '../src/reminders/campaigns.js';
-import { parseWindow } from '../src/reminders/schedule.js';
 import { obliterateBullQueues } from '../src/reminders/queue/bullmq.js';
 import { ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioSim } from '../test/reminders/fake-twilio.js';
-import { hkAt, insertDrivers, testDriver } from '../test/reminders/fixtures.js';
+import { campaignServiceOn, hkAt, insertDrivers, testDriver } from '../test/reminders/fixtures.js';
 import { startWorker, type WorkerProcess } from '../test/reminders/workers.js';
 
 const TARGET_PER_SECOND = 1000;
@@ -121,17 +117,7 @@ async function main() {
       db.sql,
       Array.from({ length: count }, (_, i) => testDriver(i + 1, { labelColour: 'bench', expiresOn: '2027-01-20' })),
     );
-    const ports = createDataPorts(db.sql);
-    const campaigns = createCampaignService({
-      repo: createReminderRepository(db.sql),
-      tokens: ports.tokens,
-      drivers: ports.drivers,
-      optOuts: ports.optOuts,
-      clock,
-      smsWindow: parseWindow('08:00-21:00'),
-      defaultStages: [30, 14, 7, 1],
-      hotline: '+85236690000',
-    });
+    const campaigns = campaignServiceOn(db.sql, clock);
     const { created } = await campaigns.create({ labelColour: 'bench' });
     console.log(`setup: ${count} drivers and a campaign of ${created} deliveries in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 

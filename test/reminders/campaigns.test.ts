@@ -4,12 +4,11 @@ import { dbTargets } from '../helpers/db.js';
 import type { Database } from '../../src/db/connect.js';
 import { createDataPorts } from '../../src/db/repositories/index.js';
 import { createReminderRepository } from '../../src/db/repositories/reminders.js';
-import { campaignInputSchema, createCampaignService, type CampaignService } from '../../src/reminders/campaigns.js';
-import { parseWindow } from '../../src/reminders/schedule.js';
+import { campaignInputSchema, type CampaignService } from '../../src/reminders/campaigns.js';
 import type { ReminderRepository } from '../../src/reminders/ports.js';
 import type { DataPorts } from '../../src/core/ports.js';
 import { fakeClock } from '../helpers/clock.js';
-import { hkAt, insertDrivers, testDriver, testLandline } from './fixtures.js';
+import { campaignServiceOn, hkAt, insertDrivers, testDriver, testLandline } from './fixtures.js';
 
 describe.each(dbTargets())('reminder campaigns on $name', (target) => {
   let db: Database;
@@ -22,17 +21,7 @@ describe.each(dbTargets())('reminder campaigns on $name', (target) => {
     db = await target.open();
     ports = createDataPorts(db.sql);
     repo = createReminderRepository(db.sql);
-    service = createCampaignService({
-      repo,
-      tokens: ports.tokens,
-      drivers: ports.drivers,
-      optOuts: ports.optOuts,
-      audit: ports.audit,
-      clock,
-      smsWindow: parseWindow('08:00-21:00'),
-      defaultStages: [30, 14, 7, 1],
-      hotline: '+85236690000',
-    });
+    service = campaignServiceOn(db.sql, clock, { repo, audit: true });
     await insertDrivers(db.sql, [
       testDriver(1, { labelColour: 'purple', expiresOn: '2026-12-31', locale: 'en' }),
       testDriver(2, { labelColour: 'purple', expiresOn: '2027-01-10', locale: 'zh-HK' }),

@@ -11,13 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPostgres, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createDataPorts } from '../../src/db/repositories/index.js';
-import { createReminderRepository } from '../../src/db/repositories/reminders.js';
-import { createCampaignService } from '../../src/reminders/campaigns.js';
-import { parseWindow } from '../../src/reminders/schedule.js';
 import { obliterateBullQueues } from '../../src/reminders/queue/bullmq.js';
 import { ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioSim } from './fake-twilio.js';
-import { hkAt, insertDrivers, testDriver } from './fixtures.js';
+import { campaignServiceOn, hkAt, insertDrivers, testDriver } from './fixtures.js';
 import { startWorker, type WorkerProcess } from './workers.js';
 
 const dbUrl = process.env.TEST_DATABASE_URL;
@@ -113,17 +109,7 @@ describe.skipIf(!dbUrl || !redisUrl)('reminder workers that crash (real Postgres
   it('loses no reminder and sends none twice', { timeout: 120_000 }, async () => {
     await insertDrivers(db.sql, Array.from({ length: N }, (_, i) => testDriver(i + 1, { labelColour: 'crash', expiresOn: '2027-01-31' })));
     setClock(hkAt('2027-01-01', '10:00')); // the 30-day stage's day
-    const ports = createDataPorts(db.sql);
-    const campaigns = createCampaignService({
-      repo: createReminderRepository(db.sql),
-      tokens: ports.tokens,
-      drivers: ports.drivers,
-      optOuts: ports.optOuts,
-      clock,
-      smsWindow: parseWindow('08:00-21:00'),
-      defaultStages: STAGES,
-      hotline: '+85236690000',
-    });
+    const campaigns = campaignServiceOn(db.sql, clock, { stages: STAGES });
     expect((await campaigns.create({ labelColour: 'crash' })).created).toBe(N);
 
     // Worker A starts the 30-day stage; once the provider has a third of it, the provider keeps

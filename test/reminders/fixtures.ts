@@ -2,6 +2,12 @@
 import type { Sql } from '../../src/db/connect.js';
 import type { Locale } from '../../src/core/types.js';
 import { dammCheckDigit } from '../../src/core/identifiers.js';
+import type { Clock } from '../../src/core/types.js';
+import { createDataPorts } from '../../src/db/repositories/index.js';
+import { createReminderRepository } from '../../src/db/repositories/reminders.js';
+import { createCampaignService, type CampaignService } from '../../src/reminders/campaigns.js';
+import { parseWindow } from '../../src/reminders/schedule.js';
+import type { ReminderRepository } from '../../src/reminders/ports.js';
 
 export interface TestDriver {
   driverNo: string;
@@ -56,3 +62,26 @@ export async function insertDrivers(sql: Sql, drivers: TestDriver[]): Promise<vo
 
 /** 10:00 Hong Kong time on a date. */
 export const hkAt = (date: string, time = '10:00') => new Date(`${date}T${time}:00+08:00`);
+
+/**
+ * The campaign service wired as the service wires it, on this database, with the default SMS
+ * window (08:00-21:00), stages and hotline; `audit` records campaign actions when given.
+ */
+export function campaignServiceOn(
+  sql: Sql,
+  clock: Clock,
+  opts: { stages?: number[]; repo?: ReminderRepository; audit?: boolean } = {},
+): CampaignService {
+  const ports = createDataPorts(sql);
+  return createCampaignService({
+    repo: opts.repo ?? createReminderRepository(sql),
+    tokens: ports.tokens,
+    drivers: ports.drivers,
+    optOuts: ports.optOuts,
+    ...(opts.audit ? { audit: ports.audit } : {}),
+    clock,
+    smsWindow: parseWindow('08:00-21:00'),
+    defaultStages: opts.stages ?? [30, 14, 7, 1],
+    hotline: '+85236690000',
+  });
+}
