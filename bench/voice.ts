@@ -8,12 +8,13 @@
  *
  * Real Postgres from DATABASE_URL or TEST_DATABASE_URL (a fresh database, dropped afterwards) and
  * Redis from REDIS_URL or TEST_REDIS_URL when set; embedded PGlite and memory sessions otherwise.
- * Flags: --duration 10 (s per autocannon run), --connections 50, --calls 500, --only floor|menu|calls.
+ * Flags: --duration 10 (s per autocannon run), --connections 50, --calls 500, --only floor|menu|calls,
+ * --profile DIR (a CPU profile of the server thread during the menu run).
  * A benchmark, not a test: it prints figures and the targets, whatever they are.
  */
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,30 @@ const BUNDLING = '+85239023333';
 const FIXED_TWIML =
   '<?xml version="1.0" encoding="UTF-8"?><Response><Gather input="dtmf speech" action="/floor" actionOnEmptyResult="true" numDigits="1">' +
   '<Say language="en-GB" voice="Google.en-GB-Standard-A">For bundling, press 1. For consignment status, press 2.</Say></Gather></Response>';
+
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
+
+/** With --profile DIR: a CPU profile of this (the server's) thread during one run, for Chrome DevTools. */
+async function startProfile(name: string): Promise<() => Promise<void>> {
+  if (!PROFILE_DIR) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    const file = join(PROFILE_DIR, `voice-${name}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    log(`profile of (${name}) written to ${file}`);
+  };
+}
 
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const log = (s: string) => process.stdout.write(s + '\n');
@@ -153,7 +178,9 @@ async function main() {
 
   /** (a) the floor: fixed TwiML from a bare Hono route in the same server. */
   async function floorRun() {
+    const stopProfile = await startProfile('floor');
     const a = await cannon({ url: base + '/floor', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Digits=1' });
+    await stopProfile();
     return { rps: a.requests.average, p50: a.latency.p50, p99: a.latency.p99, errors: a.errors + a.non2xx + a.timeouts };
   }
 
@@ -179,10 +206,12 @@ async function main() {
     writeFileSync(poolFile, JSON.stringify(pool));
     process.env.BENCH_VOICE_POOL = poolFile;
     const failedBefore = failedTurns;
+    const stopProfile = await startProfile('menu');
     const b = await cannon({
       url: base + '/twilio/voice/turn',
       requests: [{ setupRequest: fileURLToPath(new URL('./voice-menu-turn.cjs', import.meta.url)) }],
     });
+    await stopProfile();
     const apologies = failedTurns - failedBefore;
     // One more turn by hand: the pooled calls must still be at the main menu.
     const probe = pool.calls[0]!;

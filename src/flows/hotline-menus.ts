@@ -2,7 +2,7 @@
 import type { Locale } from '../core/types.js';
 import type { Expect, MenuOption } from './reply.js';
 import { NO_WORDS, YES_WORDS } from './interpret.js';
-import { menuExpect, NUMBER_LENGTH, type NumberKind } from './question.js';
+import { deepFreeze, menuExpect, NUMBER_LENGTH, type NumberKind } from './question.js';
 import { digits, GROUP, vehicle as vehicleParam, type BundleInfo, type DriverRef } from './messages.js';
 
 /** Menus list at most this many vehicles or bundles (keys 1-8; 9 is the main menu). */
@@ -77,7 +77,11 @@ export const CENTRES_OPTIONS: MenuOption[] = [
 
 export const BLOCKED_OPTIONS: MenuOption[] = [{ key: '0', label: 'flow:option.agent' }, MAIN_MENU];
 
-export const menu = (options: MenuOption[]) => () => menuExpect(options);
+/** A fixed menu's Expect: built once and frozen, so every turn (and the renderer's cache) sees the same object. */
+export const menu = (options: MenuOption[]) => {
+  const expect = deepFreeze(menuExpect(options));
+  return () => expect;
+};
 export const digitsExpect =
   (kind: NumberKind, name: string, finishKey = true, timeoutSec?: number) =>
   (): Expect => ({

@@ -89,6 +89,15 @@ export interface Option extends MenuOption {
   words?: string[];
 }
 
+/** Freezes a plain value and everything in it: a shared Expect that nothing may change. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export const menuExpect = (options: readonly MenuOption[]): Expect => ({
   kind: 'menu',
   options: options.map((o) => ({ ...o, ...(o.words ? { words: [...o.words] } : {}) })),

@@ -27,7 +27,7 @@ import type { Channel, Clock } from '../core/types.js';
 import { maskPhone } from '../core/mask.js';
 import type { Logger } from '../logger.js';
 import type { SessionStore } from '../sessions/port.js';
-import type { Reply, UserEvent } from './reply.js';
+import type { Msg, Reply, UserEvent } from './reply.js';
 import { flowContext, replyOf, stateId, WAITING, type ConversationStart, type FlowDefinition, type FlowName } from './flow.js';
 import { hotlineFlow } from './hotline.js';
 
@@ -67,7 +67,14 @@ interface SessionValue {
   v: number;
   snapshot: unknown;
   turn: number;
-  reply: Reply;
+  /**
+   * What this turn said before its prompt (its Reply without the prompt and Expect, which the
+   * snapshot gives again): a repeated turn rebuilds the Reply from these two. Keeping the whole
+   * Reply made every session several times larger (menu words), and every turn parse and write it.
+   */
+  said: Msg[];
+  /** Sessions saved before `said` existed (a deploy during a call) kept the whole Reply. */
+  reply?: Reply;
   state: string;
   done: boolean;
 }
@@ -122,11 +129,31 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   const queues = new Map<string, Promise<unknown>>();
 
+  /** The Reply of a settled snapshot, saying `said` (this turn's messages) before the prompt. */
+  function replyWith(def: FlowDefinition, machine: AnyStateMachine, snapshot: AnyMachineSnapshot, said: Msg[]): Reply {
+    const ctx = flowContext(snapshot);
+    if (ctx.say !== said) ctx.say = said;
+    return def.reply ? def.reply(snapshot, machine) : replyOf(snapshot);
+  }
+
+  /** A turn answered before: its Reply again, from the saved snapshot and what it said. */
+  function savedReply(prev: SessionValue): Reply {
+    if (prev.reply) return prev.reply;
+    const def = definitions[prev.flow];
+    const machine = machines.get(prev.flow);
+    const saved = prev.snapshot as { context?: Record<string, unknown> } | null;
+    if (!def || !machine || !saved?.context) throw new Error(`saved turn of flow ${prev.flow} cannot be read`);
+    // Restored, never started: nothing runs again.
+    const snapshot = createActor(machine, { snapshot: { ...saved, context: { ...saved.context, say: [] } } as never }).getSnapshot() as AnyMachineSnapshot;
+    if (snapshot.status === 'error') throw new Error(`saved turn of flow ${prev.flow} does not restore`);
+    return replyWith(def, machine, snapshot, prev.said ?? []);
+  }
+
   async function attempt(req: TurnRequest): Promise<TurnResult | null> {
     const stored = await sessions.load<SessionValue>(req.key);
     const prev = stored?.value ?? null;
     if (prev && req.turn !== undefined && req.turn <= prev.turn) {
-      return { reply: prev.reply, turn: prev.turn, repeated: true, state: prev.state };
+      return { reply: savedReply(prev), turn: prev.turn, repeated: true, state: prev.state };
     }
     const { def, machine } = flow(req.start.flow);
     const resumable = prev !== null && !prev.done && prev.flow === req.start.flow && req.event.type !== 'user.start';
@@ -153,8 +180,8 @@ export function createRunner(deps: RunnerDeps): Runner {
     const persisted = actor.getPersistedSnapshot();
     actor.stop();
 
-    const reply = def.reply ? def.reply(snapshot, machine) : replyOf(snapshot);
-    if (restarted) reply.say.unshift({ key: 'flow:restarted' });
+    const said: Msg[] = restarted ? [{ key: 'flow:restarted' }, ...flowContext(snapshot).say] : flowContext(snapshot).say;
+    const reply = replyWith(def, machine, snapshot, said);
     const state = stateId(snapshot);
     const turn = req.turn ?? (prev ? prev.turn + 1 : 1);
     const value: SessionValue = {
@@ -162,7 +189,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       v: def.version,
       snapshot: withoutSay(persisted),
       turn,
-      reply,
+      said,
       state,
       done: snapshot.status === 'done',
     };

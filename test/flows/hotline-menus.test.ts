@@ -388,6 +388,30 @@ describe.each(dbTargets())('hotline menus on $name', (target) => {
       expect(c.heard()).toMatch(/^Sorry, our service has been updated, so we need to start again from the beginning\./);
     });
 
+    it('answers a repeated turn with the same words, what it said on the way included, and stores no Reply', async () => {
+      const c = await atMain();
+      const stored = await h.sessions.load<Record<string, unknown>>(c.key);
+      await h.sessions.save(c.key, { ...stored!.value, v: 0 }, stored!.version, 600);
+      const turn = c.last.turn + 1;
+      const restarted = await c.press('2', turn);
+      expect(keysOf(restarted.reply)[0]).toBe('flow:restarted');
+      expect(await c.press('2', turn)).toEqual({ ...restarted, repeated: true });
+      const missed = await c.press('7', turn + 1);
+      expect(missed.reply.say.length).toBeGreaterThan(1);
+      expect(await c.press('7', turn + 1)).toEqual({ ...missed, repeated: true });
+      const saved = await h.sessions.load<Record<string, unknown>>(c.key);
+      expect(saved!.value).not.toHaveProperty('reply');
+      expect(JSON.stringify(saved!.value).length).toBeLessThan(1200);
+    });
+
+    it('answers a repeated turn from a session saved with the whole Reply (before a deploy)', async () => {
+      const c = await atMain();
+      const stored = await h.sessions.load<Record<string, unknown>>(c.key);
+      const reply = { ...c.last.reply, say: [{ key: 'flow:main.prompt' }, { key: 'flow:main.prompt' }] };
+      await h.sessions.save(c.key, { ...stored!.value, said: undefined, reply }, stored!.version, 600);
+      expect(await c.press('5', c.last.turn)).toEqual({ ...c.last, reply, repeated: true });
+    });
+
     it('starts afresh, politely, from a snapshot the machine can no longer read', async () => {
       const c = await atMain();
       const stored = await h.sessions.load<{ snapshot: Record<string, unknown> }>(c.key);

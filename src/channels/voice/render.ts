@@ -49,7 +49,6 @@ function memo<V>(map: Map<string, V>, key: string, make: () => V): V {
   return v;
 }
 const spokenLines = new Map<string, string>();
-const documents = new Map<string, string>();
 
 /** One message as voice says it (digits spaced, times in Hong Kong), memoised. */
 function say(msg: Msg, lng: Locale): string {
@@ -141,15 +140,28 @@ function connectAgent(twiml: VoiceResponse, agentNumber: string | null | undefin
   else twiml.enqueue({}, 'agents');
 }
 
-// The action URL changes every turn: documents are kept with this in its place.
+// The action URL changes every turn: documents are kept split where it goes.
 const ACTION = 'urn:rocars:action';
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const documentParts = new Map<string, string[]>();
+
+// Fixed menus hand the same frozen Expect every turn (src/flows/hotline-menus.ts): its part of the
+// cache key is computed once per object instead of serialising its option words every turn.
+const expectKeys = new WeakMap<object, string>();
+function expectKey(expect: Expect | null): string {
+  if (!expect) return '';
+  if (!Object.isFrozen(expect)) return JSON.stringify(expect);
+  let key = expectKeys.get(expect);
+  if (key === undefined) expectKeys.set(expect, (key = JSON.stringify(expect)));
+  return key;
+}
 
 /** The TwiML of one turn. */
 export function renderVoice(reply: Reply, opts: VoiceRenderOptions): string {
   const agentNumber = opts.agentNumber ?? null;
-  const doc = memo(documents, `${agentNumber ?? ''}\u0001${JSON.stringify(reply)}`, () => build(reply, agentNumber));
-  return reply.expect ? doc.split(ACTION).join(escapeAttr(opts.action)) : doc;
+  const key = `${agentNumber ?? ''}\u0001${reply.locale}\u0001${JSON.stringify(reply.say)}\u0001${expectKey(reply.expect)}\u0001${reply.end ? JSON.stringify(reply.end) : ''}`;
+  const parts = memo(documentParts, key, () => build(reply, agentNumber).split(ACTION));
+  return parts.length === 1 ? parts[0]! : parts.join(escapeAttr(opts.action));
 }
 
 function build(reply: Reply, agentNumber: string | null): string {
