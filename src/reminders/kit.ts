@@ -2,7 +2,7 @@
  * The reminder services of one instance, wired from its parts: what the web tier needs (admin API,
  * reminder call routes, status callbacks). No queue here: BullMQ stays out of the web bundle.
  */
-import twilio from 'twilio';
+import { twilioClient } from '../channels/twilio/http-client.js';
 import type { Config } from '../config.js';
 import { hasTwilioCredentials } from '../config.js';
 import type { Sql } from '../db/connect.js';
@@ -55,7 +55,7 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
     createProviderLookup({
       repo,
       twilio: hasTwilioCredentials(config)
-        ? { client: twilio(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!, { autoRetry: false }), from: config.TWILIO_FROM_NUMBER! }
+        ? { client: twilioClient(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!), from: config.TWILIO_FROM_NUMBER! }
         : null,
     });
   return {

@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
-import twilio from 'twilio';
-import { classifyTwilioError } from '../../src/channels/twilio/rest.js';
+import type twilio from 'twilio';
+import { twilioClient } from '../../src/channels/twilio/http-client.js';
 
 export const ACCOUNT_SID = 'AC' + 'f'.repeat(32);
 export const AUTH_TOKEN = 'reminder-test-auth-token';
@@ -183,44 +183,8 @@ export class TwilioSim {
 
 /**
  * A twilio SDK client whose requests go to `base` (the loopback server) instead of api.twilio.com:
- * the SDK's own request building, auth and error handling, another host.
+ * the SDK's own request building, auth and error handling, over the service's own transport.
  */
 export function loopbackTwilioClient(base: string): twilio.Twilio {
-  class Loopback extends twilio.RequestClient {
-    override request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
-      return super.request<T>({ ...opts, uri: opts.uri.replace(TWILIO_API, base) } as never);
-    }
-  }
-  return twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: new Loopback({ keepAlive: true }) as never, autoRetry: false });
-}
-
-/**
- * The outbound provider over a given twilio client: what src/channels/twilio/rest.ts does, for a
- * client pointed at the loopback server (rest.ts builds its own client for api.twilio.com).
- */
-export function sdkProvider(client: twilio.Twilio, from: string): import('../../src/core/ports.js').OutboundPort {
-  return {
-    async sendSms(sms) {
-      try {
-        const m = await client.messages.create({ to: sms.to, from, body: sms.body, ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}) });
-        return { ok: true, sid: m.sid, via: 'provider' };
-      } catch (err) {
-        return classifyTwilioError(err);
-      }
-    },
-    async placeCall(call) {
-      try {
-        const c = await client.calls.create({
-          to: call.to,
-          from,
-          url: call.url,
-          ...(call.statusCallback ? { statusCallback: call.statusCallback } : {}),
-          ...(call.machineDetection ? { machineDetection: 'Enable' } : {}),
-        });
-        return { ok: true, sid: c.sid, via: 'provider' };
-      } catch (err) {
-        return classifyTwilioError(err);
-      }
-    },
-  };
+  return twilioClient(ACCOUNT_SID, AUTH_TOKEN, { apiBase: base });
 }

@@ -17,7 +17,8 @@ import { reminderKit, startReminderWorker } from '../../src/reminders/index.js';
 import { createBullQueue } from '../../src/reminders/queue/bullmq.js';
 import { createProviderLookup } from '../../src/reminders/lookup.js';
 import { createReminderRepository } from '../../src/db/repositories/reminders.js';
-import { FROM, loopbackTwilioClient, sdkProvider } from './fake-twilio.js';
+import { ACCOUNT_SID, AUTH_TOKEN, FROM, loopbackTwilioClient } from './fake-twilio.js';
+import { createTwilioProvider } from '../../src/channels/twilio/rest.js';
 
 const env = (name: string, dflt?: string): string => {
   const v = process.env[name] ?? dflt;
@@ -53,7 +54,7 @@ async function main() {
   const logger = process.env.WORKER_LOG ? createLogger(process.env.WORKER_LOG) : silentLogger();
   const ports = createDataPorts(db.sql);
   const client = loopbackTwilioClient(env('FAKE_TWILIO_URL'));
-  const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: sdkProvider(client, FROM), clock });
+  const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: createTwilioProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, client, logger }), clock });
   const lookup = createProviderLookup({ repo: createReminderRepository(db.sql), twilio: { client, from: FROM } });
   const kit = reminderKit({ sql: db.sql, ports, outbound, clock, config, lookup, logger });
   const lockMs = Number(env('LOCK_MS', '30000'));

@@ -1,8 +1,10 @@
 /**
- * Outbound SMS and calls through the Twilio REST API (twilio SDK). Provider refusals and network
- * failures come back as values: `permanent` (never retry) or `temporary` (retry with back-off).
+ * Outbound SMS and calls through the Twilio REST API (twilio SDK, over TwilioHttpClient). Provider
+ * refusals and network failures come back as values: `permanent` (never retry) or `temporary`
+ * (retry with back-off).
  */
-import twilio from 'twilio';
+import type twilio from 'twilio';
+import { twilioClient } from './http-client.js';
 import type { OutboundCall, OutboundPort, OutboundResult, OutboundSms } from '../../core/ports.js';
 import type { Logger } from '../../logger.js';
 import { maskPhone } from '../../core/mask.js';
@@ -13,8 +15,10 @@ export interface TwilioProviderOptions {
   /** Our sending number (E.164) or Messaging Service-less sender id. */
   from: string;
   logger?: Logger;
-  /** Request timeout in ms (SDK default 30 s). */
+  /** Request timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /** A client of our own (one pointed at a fake Twilio); built from the credentials otherwise. */
+  client?: twilio.Twilio;
 }
 
 /**
@@ -38,9 +42,9 @@ export function classifyTwilioError(err: unknown): Extract<OutboundResult, { ok:
   return { ok: false, kind: 'temporary', code: code ?? status, status, message };
 }
 
-export function createTwilioProvider({ accountSid, authToken, from, logger, timeoutMs }: TwilioProviderOptions): OutboundPort {
-  // autoRetry stays off: retries belong to the reminder queue, with its own back-off.
-  const client = twilio(accountSid, authToken, { autoRetry: false, ...(timeoutMs ? { timeout: timeoutMs } : {}) });
+export function createTwilioProvider({ accountSid, authToken, from, logger, timeoutMs, client: given }: TwilioProviderOptions): OutboundPort {
+  // The SDK's retries stay off (twilioClient): retries belong to the reminder queue, with its own back-off.
+  const client = given ?? twilioClient(accountSid, authToken, timeoutMs ? { timeoutMs } : {});
 
   /** Sends one request; logs and returns its sid, or what Twilio (or the network) refused. */
   const attempt = async (
