@@ -46,7 +46,10 @@ export interface ReminderKit {
 
 export function reminderKit(parts: ReminderParts): ReminderKit {
   const { sql, ports, config, clock, logger } = parts;
-  const repo = createReminderRepository(sql);
+  const repo = createReminderRepository(sql, {
+    onBatchFailure: (err, size) =>
+      logger?.warn({ size, err: { message: err instanceof Error ? err.message : String(err) } }, 'batched reminder statement failed; its items ran one by one'),
+  });
   const windows = { sms: parseWindow(config.SMS_QUIET_HOURS), call: parseWindow(config.CALL_QUIET_HOURS) };
   const hotline = config.HOTLINE_NUMBERS[0] ?? '+85236690000';
   const publicBaseUrl = config.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`;

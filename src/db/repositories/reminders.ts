@@ -1,5 +1,6 @@
 /** The reminder tables (migration 002): campaigns, deliveries and their stages. */
 import type { Sql } from '../connect.js';
+import { batched } from '../batch.js';
 import type { Locale } from '../../core/types.js';
 import type {
   Campaign,
@@ -137,8 +138,86 @@ const statusRank = (channel: ReminderChannel, status: string | null): number =>
   status === null ? -1 : STATUS_ORDER[channel].findIndex((g) => g.includes(status));
 const CHUNK = 5000;
 
-export function createReminderRepository(sql: Sql): ReminderRepository {
+export interface ReminderRepositoryOptions {
+  /** Told when a batched statement failed and its items were run one by one (a deadlock, a bug). */
+  onBatchFailure?: (err: unknown, size: number) => void;
+}
+
+export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptions = {}): ReminderRepository {
   const counted = async (q: Promise<{ n: number }[]>) => ((await q)[0]?.n ?? 0) > 0;
+
+  // A worker's concurrent sends each claim their stage before the provider call and record it
+  // after: the two statements of every dispatch. Claims (and records) made in the same round of
+  // I/O go to Postgres as one statement each (src/db/batch.ts); each row keeps its own conditions.
+  type ClaimItem = { deliveryId: number; stage: number; channel: ReminderChannel; at: Date };
+  const claimOne = async (c: ClaimItem): Promise<DispatchContext | null> => {
+    const rows = await sql<DispatchRowDb[]>`
+      UPDATE reminder_stages s SET state = 'sending', channel = ${c.channel},
+        attempt = s.attempt + 1, sending_at = ${c.at}, updated_at = ${c.at}
+      FROM reminder_deliveries d
+        JOIN reminder_campaigns c ON c.id = d.campaign_id
+        LEFT JOIN tokens t ON t.serial = d.token_serial
+        LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
+        LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+      WHERE s.delivery_id = ${c.deliveryId} AND s.stage = ${c.stage}
+        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${c.at}))
+        AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
+      RETURNING ${sql.unsafe(DISPATCH_COLUMNS)}`;
+    return rows[0] ? toDispatch(rows[0]) : null;
+  };
+  const claimMany = async (items: ClaimItem[]): Promise<(DispatchContext | null)[]> => {
+    const rows = await sql<(DispatchRowDb & { i: number })[]>`
+      UPDATE reminder_stages s SET state = 'sending', channel = v.channel,
+        attempt = s.attempt + 1, sending_at = v.at, updated_at = v.at
+      FROM unnest(${sql.array(items.map((c) => c.deliveryId))}::bigint[], ${sql.array(items.map((c) => c.stage))}::int[],
+          ${sql.array(items.map((c) => c.channel))}::text[], ${sql.array(items.map((c) => c.at.toISOString()))}::timestamptz[])
+          WITH ORDINALITY AS v(delivery_id, stage, channel, at, i),
+        reminder_deliveries d
+        JOIN reminder_campaigns c ON c.id = d.campaign_id
+        LEFT JOIN tokens t ON t.serial = d.token_serial
+        LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
+        LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+      WHERE s.delivery_id = v.delivery_id AND s.stage = v.stage
+        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= v.at))
+        AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
+      RETURNING (v.i - 1)::int AS i, ${sql.unsafe(DISPATCH_COLUMNS)}`;
+    const out: (DispatchContext | null)[] = items.map(() => null);
+    for (const r of rows) out[r.i] = toDispatch(r);
+    return out;
+  };
+  const claimForDispatch = batched(claimMany, claimOne, { onBatchFailure: opts.onBatchFailure });
+
+  type SentItem = { deliveryId: number; stage: number; attempt: number; channel: ReminderChannel; sid: string; via: 'provider' | 'outbox'; at: Date; reason: ChannelReason | null };
+  const recordOne = (r: SentItem): Promise<boolean> =>
+    counted(sql<{ n: number }[]>`
+      WITH upd AS (
+        UPDATE reminder_stages SET state = 'sent', via = ${r.via}, channel = ${r.channel},
+          channel_reason = coalesce(${r.reason}, channel_reason),
+          sms_sid = CASE WHEN ${r.channel} = 'sms' THEN coalesce(sms_sid, ${r.sid}) ELSE sms_sid END,
+          call_sid = CASE WHEN ${r.channel} = 'call' THEN coalesce(call_sid, ${r.sid}) ELSE call_sid END,
+          last_error = NULL, updated_at = ${r.at}
+        WHERE delivery_id = ${r.deliveryId} AND stage = ${r.stage} AND attempt = ${r.attempt} AND state = 'sending'
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM upd`);
+  const recordMany = async (items: SentItem[]): Promise<boolean[]> => {
+    const col = <T>(f: (r: SentItem) => T) => sql.array(items.map(f) as never[]);
+    const rows = await sql<{ i: number }[]>`
+      UPDATE reminder_stages s SET state = 'sent', via = v.via, channel = v.channel,
+        channel_reason = coalesce(v.reason, s.channel_reason),
+        sms_sid = CASE WHEN v.channel = 'sms' THEN coalesce(s.sms_sid, v.sid) ELSE s.sms_sid END,
+        call_sid = CASE WHEN v.channel = 'call' THEN coalesce(s.call_sid, v.sid) ELSE s.call_sid END,
+        last_error = NULL, updated_at = v.at
+      FROM unnest(${col((r) => r.deliveryId)}::bigint[], ${col((r) => r.stage)}::int[], ${col((r) => r.attempt)}::int[],
+          ${col((r) => r.channel)}::text[], ${col((r) => r.sid)}::text[], ${col((r) => r.via)}::text[],
+          ${col((r) => r.at.toISOString())}::timestamptz[], ${col((r) => r.reason)}::text[])
+        WITH ORDINALITY AS v(delivery_id, stage, attempt, channel, sid, via, at, reason, i)
+      WHERE s.delivery_id = v.delivery_id AND s.stage = v.stage AND s.attempt = v.attempt AND s.state = 'sending'
+      RETURNING (v.i - 1)::int AS i`;
+    const out = items.map(() => false);
+    for (const r of rows) out[r.i] = true;
+    return out;
+  };
+  const recordSent = batched(recordMany, recordOne, { onBatchFailure: opts.onBatchFailure });
 
   return {
     async createCampaign(input, plan, at) {
@@ -335,20 +414,8 @@ export function createReminderRepository(sql: Sql): ReminderRepository {
       return rows[0] ? toDispatch(rows[0]) : null;
     },
 
-    async claimForDispatch(deliveryId, stage, channel, at) {
-      const rows = await sql<DispatchRowDb[]>`
-        UPDATE reminder_stages s SET state = 'sending', channel = ${channel},
-          attempt = s.attempt + 1, sending_at = ${at}, updated_at = ${at}
-        FROM reminder_deliveries d
-          JOIN reminder_campaigns c ON c.id = d.campaign_id
-          LEFT JOIN tokens t ON t.serial = d.token_serial
-          LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
-          LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
-        WHERE s.delivery_id = ${deliveryId} AND s.stage = ${stage}
-          AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${at}))
-          AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
-        RETURNING ${sql.unsafe(DISPATCH_COLUMNS)}`;
-      return rows[0] ? toDispatch(rows[0]) : null;
+    claimForDispatch(deliveryId, stage, channel, at) {
+      return claimForDispatch({ deliveryId, stage, channel, at });
     },
 
     async claim(deliveryId, stage, channel, reason, at) {
@@ -371,17 +438,8 @@ export function createReminderRepository(sql: Sql): ReminderRepository {
       return rows[0] ? { attempt: rows[0].attempt } : null;
     },
 
-    async recordSent(ref, channel, sent, at, reason) {
-      return counted(sql<{ n: number }[]>`
-        WITH upd AS (
-          UPDATE reminder_stages SET state = 'sent', via = ${sent.via}, channel = ${channel},
-            channel_reason = coalesce(${reason ?? null}, channel_reason),
-            sms_sid = CASE WHEN ${channel} = 'sms' THEN coalesce(sms_sid, ${sent.sid}) ELSE sms_sid END,
-            call_sid = CASE WHEN ${channel} = 'call' THEN coalesce(call_sid, ${sent.sid}) ELSE call_sid END,
-            last_error = NULL, updated_at = ${at}
-          WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt} AND state = 'sending'
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM upd`);
+    recordSent(ref, channel, sent, at, reason) {
+      return recordSent({ ...ref, channel, sid: sent.sid, via: sent.via, at, reason: reason ?? null });
     },
 
     async recordTemporary(ref, error, at, reason) {
