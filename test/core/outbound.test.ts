@@ -90,7 +90,7 @@ describe('Twilio provider', () => {
       From: FROM,
       Url: 'https://rocars.example/twilio/voice/reminder?campaign=1',
       StatusCallback: 'https://rocars.example/twilio/voice/status',
-      MachineDetection: 'Enable',
+      MachineDetection: 'DetectMessageEnd',
     });
   });
 

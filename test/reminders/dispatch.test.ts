@@ -129,7 +129,7 @@ describe.each(dbTargets())('reminder dispatch on $name', (target) => {
       const q = attemptQuery(stage!, stage!.attempt);
       expect(calls[0]!.url).toBe(`${PUBLIC_BASE}/twilio/reminder/call?${q}`);
       expect(calls[0]!.statusCallback).toBe(`${PUBLIC_BASE}/twilio/reminder/status/call?${q}`);
-      expect(calls[0]!.machineDetection).toBe('Enable');
+      expect(calls[0]!.machineDetection).toBe('DetectMessageEnd');
       expect(stage).toMatchObject({ channel: 'call', channelReason: 'no_sms_number', state: 'sent', callSid: calls[0]!.sid });
     });
 

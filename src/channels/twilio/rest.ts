@@ -86,7 +86,9 @@ export function createTwilioProvider({ accountSid, authToken, from, logger, time
           ...(call.statusCallback
             ? { statusCallback: call.statusCallback, statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }
             : {}),
-          ...(call.machineDetection ? { machineDetection: 'Enable' } : {}),
+          // DetectMessageEnd: Twilio answers once the greeting's beep has passed, so a voicemail keeps
+          // the whole short message (https://www.twilio.com/docs/voice/answering-machine-detection).
+          ...(call.machineDetection ? { machineDetection: 'DetectMessageEnd' } : {}),
         }),
       );
     },

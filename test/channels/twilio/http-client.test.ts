@@ -84,7 +84,7 @@ describe('the SDK over TwilioHttpClient', () => {
     const r = await provider.placeCall({ to: '+85261234567', url: 'https://x.example/call', purpose: 'test', summary: 's', statusCallback: 'https://x.example/st', machineDetection: true });
     expect(r).toEqual({ ok: true, sid: 'CA' + 'b'.repeat(32), via: 'provider' });
     expect(seen[0]!.form.getAll('StatusCallbackEvent')).toEqual(['initiated', 'ringing', 'answered', 'completed']);
-    expect(seen[0]!.form.get('MachineDetection')).toBe('Enable');
+    expect(seen[0]!.form.get('MachineDetection')).toBe('DetectMessageEnd');
   });
 
   it('lists with the filters in the query string', async () => {
