@@ -26,7 +26,7 @@ import type { Services } from '../core/services.js';
 import type { Channel, Clock } from '../core/types.js';
 import { maskPhone } from '../core/mask.js';
 import type { Logger } from '../logger.js';
-import type { SessionStore } from '../sessions/port.js';
+import type { SessionStore, Stored } from '../sessions/port.js';
 import type { Msg, Reply, UserEvent } from './reply.js';
 import { flowContext, replyOf, stateId, WAITING, type ConversationStart, type FlowDefinition, type FlowName } from './flow.js';
 import { hotlineFlow } from './hotline.js';
@@ -97,6 +97,8 @@ export class SessionConflictError extends Error {
 export const defaultTtlSeconds = (channel: Channel): number => (channel === 'voice' || channel === 'reminder' ? 2 * 3600 : 30 * 60);
 
 const CONFLICT_RETRIES = 3;
+/** Voice sessions this instance saved last and may start the next turn from (about 1 KB each). */
+const RECENT_MAX = 20_000;
 
 export interface RunnerDeps {
   sessions: SessionStore;
@@ -149,8 +151,27 @@ export function createRunner(deps: RunnerDeps): Runner {
     return replyWith(def, machine, snapshot, prev.said ?? []);
   }
 
-  async function attempt(req: TurnRequest): Promise<TurnResult | null> {
-    const stored = await sessions.load<SessionValue>(req.key);
+  // Voice turns of one call come one after another, and the turn number says which saved state a
+  // turn follows. When this instance saved turn n-1 itself, turn n starts from what it saved instead
+  // of reading it back (one store round trip a turn instead of two). Nothing is given up: the save
+  // is still compare-and-set on the version, so if anyone saved or deleted the session meanwhile it
+  // fails, the entry is dropped and the turn is applied again from the store, as on any conflict.
+  // Values are never changed in place (XState's assign makes new objects), so keeping them is safe.
+  const recent = new Map<string, { stored: Stored<SessionValue>; expiresAt: number }>();
+  const remember = (key: string, stored: Stored<SessionValue>, ttlSec: number) => {
+    recent.delete(key);
+    if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+    recent.set(key, { stored, expiresAt: clock.now().getTime() + ttlSec * 1000 });
+  };
+  const recalled = (req: TurnRequest): Stored<SessionValue> | null => {
+    const hit = recent.get(req.key);
+    if (!hit || req.turn === undefined) return null;
+    if (hit.stored.value.turn !== req.turn - 1 || hit.expiresAt <= clock.now().getTime()) return null;
+    return hit.stored;
+  };
+
+  async function attempt(req: TurnRequest, fresh: boolean): Promise<TurnResult | null> {
+    const stored = (fresh ? null : recalled(req)) ?? (await sessions.load<SessionValue>(req.key));
     const prev = stored?.value ?? null;
     if (prev && req.turn !== undefined && req.turn <= prev.turn) {
       return { reply: savedReply(prev), turn: prev.turn, repeated: true, state: prev.state };
@@ -193,8 +214,14 @@ export function createRunner(deps: RunnerDeps): Runner {
       state,
       done: snapshot.status === 'done',
     };
-    const saved = await sessions.save(req.key, value, stored?.version ?? 0, ttlSeconds(req.start.channel));
-    if (saved === null) return null;
+    const ttl = ttlSeconds(req.start.channel);
+    const saved = await sessions.save(req.key, value, stored?.version ?? 0, ttl);
+    if (saved === null) {
+      recent.delete(req.key);
+      return null;
+    }
+    if (req.turn !== undefined && !value.done) remember(req.key, { value, version: saved }, ttl);
+    else recent.delete(req.key);
 
     if (reply.end?.kind === 'agent') {
       const ctx = flowContext(snapshot);
@@ -220,7 +247,7 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   async function run(req: TurnRequest): Promise<TurnResult> {
     for (let i = 0; i <= CONFLICT_RETRIES; i++) {
-      const result = await attempt(req);
+      const result = await attempt(req, i > 0);
       if (result) return result;
       logger?.info({ key: maskKey(req.key), attempt: i + 1 }, 'session save conflict; applying the turn again');
     }
@@ -242,6 +269,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       return result;
     },
     async end(key) {
+      recent.delete(key);
       await sessions.delete(key);
     },
   };

@@ -8,6 +8,7 @@ import { CCRN, DEMO, openFlowHarness, say, type Conversation, type FlowHarness }
 import { validId, withBadCheckDigit } from './support.js';
 import type { Services } from '../../src/core/services.js';
 import type { Reply } from '../../src/flows/reply.js';
+import type { SessionStore } from '../../src/sessions/port.js';
 
 const keysOf = (r: Reply) => r.say.map((m) => m.key);
 
@@ -402,6 +403,38 @@ describe.each(dbTargets())('hotline menus on $name', (target) => {
       const saved = await h.sessions.load<Record<string, unknown>>(c.key);
       expect(saved!.value).not.toHaveProperty('reply');
       expect(JSON.stringify(saved!.value).length).toBeLessThan(1200);
+    });
+
+    it('starts a voice turn from what this instance saved last, and from the store when another instance saved since', async () => {
+      let loads = 0;
+      const counted: SessionStore = { ...h.sessions, kind: h.sessions.kind, load: (key) => (loads++, h.sessions.load(key)) };
+      const one = h.newRunner({ sessions: counted });
+      const two = h.newRunner({ sessions: counted });
+      const a = h.conversation({ channel: 'voice', locale: 'en', runner: one });
+      const b = h.conversation({ channel: 'voice', locale: 'en', runner: two, key: a.key });
+      await a.send({ type: 'user.start' }, 1);
+      await a.press('*', 2);
+      await a.press('*', 3);
+      expect(loads).toBe(1);
+      expect((await b.press('2', 4)).state).toBe('consignment.ask');
+      expect(loads).toBe(2);
+      // Instance one saved turn 2, not 3: it reads the store, and goes on from where two left it.
+      await a.press(CCRN.in1, 5);
+      expect(a.last.state).toBe('consignment.result');
+      expect(loads).toBe(3);
+    });
+
+    it('starts afresh when another instance ended the call meanwhile, although this one remembers the last turn', async () => {
+      const one = h.newRunner();
+      const two = h.newRunner();
+      const a = h.conversation({ channel: 'voice', locale: 'en', runner: one });
+      const opening = await a.send({ type: 'user.start' }, 1);
+      await a.press('2', 2);
+      expect(a.last.state).toBe('consignment.ask');
+      await two.end(a.key);
+      const next = await a.press(CCRN.in1, 3);
+      expect(next.state).toBe(opening.state);
+      expect(next.reply).toEqual(opening.reply);
     });
 
     it('answers a repeated turn from a session saved with the whole Reply (before a deploy)', async () => {

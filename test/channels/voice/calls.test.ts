@@ -393,11 +393,15 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
     const c = dial(STRANGER);
     await c.post('/twilio/voice');
     await c.press('1');
-    const load = vi.spyOn(t.rt.sessions, 'load').mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+    // Redis goes away: reads and writes fail (this instance may not need to read: it saved the last turn).
+    const down = () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+    const load = vi.spyOn(t.rt.sessions, 'load').mockImplementation(down);
+    const save = vi.spyOn(t.rt.sessions, 'save').mockImplementation(down);
     try {
       await c.press('2');
     } finally {
       load.mockRestore();
+      save.mockRestore();
     }
     const last = c.responses.at(-1)!;
     expect(last.status).toBe(200);
