@@ -20,8 +20,6 @@ interface ClientResponse {
 export interface TwilioHttpClientOptions {
   /** Per request, in ms; the SDK's default is 30 s. */
   timeoutMs?: number;
-  /** Sockets kept per host (concurrent requests beyond it wait for one). Default 100. */
-  maxSockets?: number;
   /**
    * Sends every request for https://*.twilio.com to this origin instead (a fake Twilio on loopback
    * in the benchmark and the crash test). Production leaves it unset.
@@ -45,6 +43,7 @@ export function twilioForm(params: unknown): string {
 const TWILIO_ORIGIN = /^https:\/\/[a-z0-9.-]+\.twilio\.com(?=\/)/i;
 
 export class TwilioHttpClient {
+  // Up to 100 sockets per host; idle ones are kept (node unrefs them, so they never hold a process open).
   private readonly agents = {
     'http:': new http.Agent({ keepAlive: true, maxSockets: 100 }),
     'https:': new https.Agent({ keepAlive: true, maxSockets: 100 }),
@@ -55,7 +54,6 @@ export class TwilioHttpClient {
   constructor(opts: TwilioHttpClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.apiBase = opts.apiBase?.replace(/\/+$/, '');
-    if (opts.maxSockets) for (const a of Object.values(this.agents)) a.maxSockets = opts.maxSockets;
   }
 
   request(opts: RequestOptions): Promise<ClientResponse> {
@@ -86,11 +84,6 @@ export class TwilioHttpClient {
       req.on('error', reject);
       req.end(body);
     });
-  }
-
-  /** Closes the idle keep-alive sockets (shutdown). */
-  close(): void {
-    for (const a of Object.values(this.agents)) a.destroy();
   }
 }
 

@@ -150,17 +150,17 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
   // after: the two statements of every dispatch. Claims (and records) made in the same round of
   // I/O go to Postgres as one statement each (src/db/batch.ts); each row keeps its own conditions.
   type ClaimItem = { deliveryId: number; stage: number; channel: ReminderChannel; at: Date };
-  const claimOne = async (c: ClaimItem): Promise<DispatchContext | null> => {
+  const claimOne = async (item: ClaimItem): Promise<DispatchContext | null> => {
     const rows = await sql<DispatchRowDb[]>`
-      UPDATE reminder_stages s SET state = 'sending', channel = ${c.channel},
-        attempt = s.attempt + 1, sending_at = ${c.at}, updated_at = ${c.at}
+      UPDATE reminder_stages s SET state = 'sending', channel = ${item.channel},
+        attempt = s.attempt + 1, sending_at = ${item.at}, updated_at = ${item.at}
       FROM reminder_deliveries d
         JOIN reminder_campaigns c ON c.id = d.campaign_id
         LEFT JOIN tokens t ON t.serial = d.token_serial
         LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
         LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
-      WHERE s.delivery_id = ${c.deliveryId} AND s.stage = ${c.stage}
-        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${c.at}))
+      WHERE s.delivery_id = ${item.deliveryId} AND s.stage = ${item.stage}
+        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${item.at}))
         AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
       RETURNING ${sql.unsafe(DISPATCH_COLUMNS)}`;
     return rows[0] ? toDispatch(rows[0]) : null;
@@ -169,8 +169,8 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
     const rows = await sql<(DispatchRowDb & { i: number })[]>`
       UPDATE reminder_stages s SET state = 'sending', channel = v.channel,
         attempt = s.attempt + 1, sending_at = v.at, updated_at = v.at
-      FROM unnest(${sql.array(items.map((c) => c.deliveryId))}::bigint[], ${sql.array(items.map((c) => c.stage))}::int[],
-          ${sql.array(items.map((c) => c.channel))}::text[], ${sql.array(items.map((c) => c.at.toISOString()))}::timestamptz[])
+      FROM unnest(${sql.array(items.map((x) => x.deliveryId))}::bigint[], ${sql.array(items.map((x) => x.stage))}::int[],
+          ${sql.array(items.map((x) => x.channel))}::text[], ${sql.array(items.map((x) => x.at.toISOString()))}::timestamptz[])
           WITH ORDINALITY AS v(delivery_id, stage, channel, at, i),
         reminder_deliveries d
         JOIN reminder_campaigns c ON c.id = d.campaign_id
