@@ -48,7 +48,7 @@ import { join } from 'node:path';
 import { openPostgres } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { obliterateBullQueues } from '../src/reminders/queue/bullmq.js';
-import { ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioSim } from '../test/reminders/fake-twilio.js';
+import { TwilioSim } from '../test/reminders/fake-twilio.js';
 import { campaignServiceOn, hkAt, insertDrivers, testDriver } from '../test/reminders/fixtures.js';
 import { startWorker, type WorkerProcess } from '../test/reminders/workers.js';
 
@@ -130,10 +130,6 @@ async function main() {
       QUEUE_PREFIX: prefix,
       FAKE_TWILIO_URL: provider.url,
       CLOCK_FILE: clockFile,
-      PUBLIC_BASE_URL: 'https://rocars.example',
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_FROM_NUMBER: FROM,
       PROVIDER_SMS_PER_SECOND: String(smsPerSecond),
       SMS_CONCURRENCY: String(concurrency),
       PG_POOL: String(pgConnections),

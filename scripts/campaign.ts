@@ -1,7 +1,6 @@
 // `npm run campaign`: selects the tokens to replace, prints what the campaign will send (counts by
 // channel and stage, the first messages) and, unless --dry-run, creates it.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { commandLine, type Cli } from './cli.js';
 import { createRuntime } from '../src/runtime.js';
 import { campaignInputSchema, parseWith, type CampaignPreview } from '../src/reminders/campaigns.js';
 import { kitOf, reminderMode, startInProcessReminders } from '../src/reminders/index.js';
@@ -18,11 +17,6 @@ const FLAG_OF: Record<string, string> = {
   stages: '--stages',
   name: '--name',
 };
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 const hk = (d: Date) =>
   new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Hong_Kong', dateStyle: 'medium', timeStyle: 'short' }).format(d) + ' HKT';
@@ -52,26 +46,21 @@ function print(p: CampaignPreview, dryRun: boolean) {
 }
 
 async function main() {
-  let values;
-  try {
-    values = parseArgs({
-      options: {
-        label: { type: 'string' },
-        'expiring-before': { type: 'string' },
-        stages: { type: 'string' },
-        name: { type: 'string' },
-        samples: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }).values;
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const cli = commandLine(
+    USAGE,
+    {
+      label: { type: 'string' },
+      'expiring-before': { type: 'string' },
+      stages: { type: 'string' },
+      name: { type: 'string' },
+      samples: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+    },
+    2,
+  );
+  const fail: Cli['fail'] = cli.fail;
+  const values = cli.values;
+  if (!values) return;
   const parsed = parseWith(campaignInputSchema, {
     ...(values.label !== undefined ? { labelColour: values.label } : {}),
     ...(values['expiring-before'] !== undefined ? { expiringBefore: values['expiring-before'] } : {}),
@@ -85,13 +74,7 @@ async function main() {
   const samples = values.samples === undefined ? 3 : Number(values.samples);
   if (!Number.isInteger(samples) || samples < 0 || samples > 50) fail(`--samples: must be a whole number from 0 to 50\n${USAGE}`);
 
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const config = cli.config();
   const rt = await createRuntime(config);
   try {
     const kit = kitOf(rt);

@@ -1,7 +1,6 @@
 // `npm run worker`: sends token-replacement reminders from the BullMQ queues on REDIS_URL, reading and
 // recording them in DATABASE_URL. Start as many as you like, on as many machines as you like.
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { commandLine, type Cli } from './cli.js';
 import { createRuntime } from '../src/runtime.js';
 import { openPostgres } from '../src/db/connect.js';
 import { bullQueueFor, kitOf, startReminderWorker } from '../src/reminders/index.js';
@@ -9,43 +8,27 @@ import { bullQueueFor, kitOf, startReminderWorker } from '../src/reminders/index
 const USAGE = `usage: npm run worker -- [--sms-concurrency 50] [--call-concurrency 10] [--pg-connections 4] [--lease-ms 60000]
 Needs REDIS_URL and DATABASE_URL. Provider limits: PROVIDER_SMS_PER_SECOND, PROVIDER_CALLS_PER_SECOND (0 = off).`;
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
-
-const int = (name: string, v: string | undefined, dflt: number) => {
-  if (v === undefined) return dflt;
-  if (!/^\d+$/.test(v) || Number(v) < 1) fail(`--${name}: must be a whole number above 0\n${USAGE}`);
-  return Number(v);
-};
 
 async function main() {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        'sms-concurrency': { type: 'string' },
-        'call-concurrency': { type: 'string' },
-        'lease-ms': { type: 'string' },
-        'pg-connections': { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    }).values;
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`);
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return;
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+  const cli = commandLine(
+    USAGE,
+    {
+      'sms-concurrency': { type: 'string' },
+      'call-concurrency': { type: 'string' },
+      'lease-ms': { type: 'string' },
+      'pg-connections': { type: 'string' },
+    },
+    1,
+  );
+  const fail: Cli['fail'] = cli.fail;
+  const args = cli.values;
+  if (!args) return;
+  const int = (name: string, v: string | undefined, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v) || Number(v) < 1) fail(`--${name}: must be a whole number above 0\n${USAGE}`);
+    return Number(v);
+  };
+  const config = cli.config();
   if (!config.REDIS_URL) fail('REDIS_URL is not set. Without Redis, `npm start` sends the reminders itself (in process).');
   if (!config.DATABASE_URL) fail('DATABASE_URL is not set: workers share the Postgres database of the service (the embedded one cannot be shared).');
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { openPostgres, type Database } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 import { obliterateBullQueues } from '../../src/reminders/queue/bullmq.js';
-import { ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioSim } from './fake-twilio.js';
+import { TwilioSim } from './fake-twilio.js';
 import { campaignServiceOn, hkAt, insertDrivers, testDriver } from './fixtures.js';
 import { startWorker, type WorkerProcess } from './workers.js';
 
@@ -76,10 +76,6 @@ describe.skipIf(!dbUrl || !redisUrl)('reminder workers that crash (real Postgres
       QUEUE_PREFIX: prefix,
       FAKE_TWILIO_URL: provider.url,
       CLOCK_FILE: clockFile,
-      PUBLIC_BASE_URL: 'https://rocars.example',
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_FROM_NUMBER: FROM,
       PROVIDER_SMS_PER_SECOND: '0',
       SMS_CONCURRENCY: '10',
       LEASE_MS: '3000',

@@ -1,6 +1,7 @@
 /** Starts loopback-worker.ts as a child process (crash test, benchmark). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ACCOUNT_SID, AUTH_TOKEN, FROM } from './fake-twilio.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -18,11 +19,20 @@ export interface WorkerProcess {
 
 const ENTRY = fileURLToPath(new URL('./loopback-worker.ts', import.meta.url));
 
+/** What every loopback worker is told: the fake provider's credentials and a public base URL. */
+const FAKE_PROVIDER_ENV = {
+  PUBLIC_BASE_URL: 'https://rocars.example',
+  TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+  TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+  TWILIO_FROM_NUMBER: FROM,
+};
+
+/** `env`: where the worker works (DATABASE_URL, REDIS_URL, QUEUE_PREFIX, FAKE_TWILIO_URL, CLOCK_FILE) and its tuning. */
 export function startWorker(env: Record<string, string>): WorkerProcess {
   // WORKER_NODE_ARGS: extra node flags for profiling (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof).
   const extra = (process.env.WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', ENTRY], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', ...FAKE_PROVIDER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

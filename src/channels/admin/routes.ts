@@ -4,23 +4,12 @@
  * Bearer ADMIN_API_TOKEN, compared in constant time; without the variable every route answers 404.
  * Bad input answers 400 naming the field.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { timingSafeEqual } from 'hono/utils/buffer';
+import { Hono, type Context } from 'hono';
+import { bearer } from '../bearer.js';
 import type { Runtime } from '../../runtime.js';
 import { kitOf } from '../../reminders/kit.js';
 import { campaignInputSchema, parseWith, replacementSchema } from '../../reminders/campaigns.js';
 import type { Campaign } from '../../reminders/ports.js';
-
-function bearer(token: string): MiddlewareHandler {
-  return async (c, next) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '');
-    if (!m || !(await timingSafeEqual(token, m[1]!))) {
-      return c.json({ error: 'unauthorized' }, 401, { 'WWW-Authenticate': 'Bearer realm="admin"' });
-    }
-    await next();
-    c.header('Cache-Control', 'no-store');
-  };
-}
 
 const view = (c: Campaign) => ({
   id: c.id,
@@ -48,7 +37,7 @@ export function adminRoutes(rt: Runtime): Hono {
   const app = new Hono();
   const token = rt.config.ADMIN_API_TOKEN;
   if (!token) return app;
-  app.use('*', bearer(token));
+  app.use('*', bearer(token, 'admin'));
 
   const campaignId = (c: Context): number | null => {
     const raw = c.req.param('id') ?? '';

@@ -3,27 +3,14 @@
  * unlocking a token after the agent checked the caller's identity. Bearer AGENT_API_TOKEN; without
  * the variable every route answers 404.
  */
-import { Hono, type MiddlewareHandler } from 'hono';
-import { timingSafeEqual } from 'hono/utils/buffer';
+import { Hono } from 'hono';
+import { bearer } from '../bearer.js';
 import type { Runtime } from '../../runtime.js';
 import type { Handoff } from '../../core/ports.js';
 import { checkDriverNo, normalisePhone } from '../../core/identifiers.js';
 
 const CONVERSATION_ID = /^[A-Za-z0-9:_-]{1,64}$/;
 const AGENT_ID = /^[\p{L}\p{N} ._@-]{1,64}$/u;
-
-/** Bearer token compared in constant time (hashed first, so the length leaks nothing either). */
-function bearer(token: string): MiddlewareHandler {
-  return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m || !(await timingSafeEqual(token, m[1]!))) {
-      return c.json({ error: 'unauthorized' }, 401, { 'WWW-Authenticate': 'Bearer realm="agent"' });
-    }
-    await next();
-    c.header('Cache-Control', 'no-store');
-  };
-}
 
 const view = (h: Handoff) => ({
   id: h.id,
@@ -52,7 +39,7 @@ export function agentRoutes(rt: Runtime): Hono {
   const token = rt.config.AGENT_API_TOKEN;
   if (!token) return app;
 
-  app.use('*', bearer(token));
+  app.use('*', bearer(token, 'agent'));
 
   app.get('/handoffs/:callSid', async (c) => {
     const id = c.req.param('callSid');

@@ -1,4 +1,5 @@
 /** The reminder tables (migration 002): campaigns, deliveries and their stages. */
+import type postgres from 'postgres';
 import type { Sql } from '../connect.js';
 import { batched } from '../batch.js';
 import type { Locale } from '../../core/types.js';
@@ -145,6 +146,21 @@ export interface ReminderRepositoryOptions {
 
 export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptions = {}): ReminderRepository {
   const counted = async (q: Promise<{ n: number }[]>) => ((await q)[0]?.n ?? 0) > 0;
+
+  /** Stops the active deliveries `where` picks and skips their stages in `stageStates`; returns how many stopped. */
+  const stopDeliveries = async (where: postgres.Fragment, stageStates: StageState[], reason: string, at: Date): Promise<number> => {
+    const rows = await sql<{ n: number }[]>`
+      WITH d AS (
+        UPDATE reminder_deliveries SET status = 'stopped', stopped_reason = ${reason}, stopped_at = ${at}
+        WHERE ${where} AND status = 'active'
+        RETURNING id),
+      s AS (
+        UPDATE reminder_stages SET state = 'skipped', skip_reason = ${reason}, settled_at = ${at}, updated_at = ${at}
+        WHERE delivery_id IN (SELECT id FROM d) AND state = ANY(${sql.array(stageStates)}::text[])
+        RETURNING 1)
+      SELECT count(*)::int AS n FROM d`;
+    return rows[0]?.n ?? 0;
+  };
 
   // A worker's concurrent sends each claim their stage before the provider call and record it
   // after: the two statements of every dispatch. Claims (and records) made in the same round of
@@ -504,31 +520,13 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
     },
 
     async stopForDriver(driverNo, reason, at) {
-      const rows = await sql<{ n: number }[]>`
-        WITH d AS (
-          UPDATE reminder_deliveries SET status = 'stopped', stopped_reason = ${reason}, stopped_at = ${at}
-          WHERE driver_no = ${driverNo} AND status = 'active'
-          RETURNING id),
-        s AS (
-          UPDATE reminder_stages SET state = 'skipped', skip_reason = ${reason}, settled_at = ${at}, updated_at = ${at}
-          WHERE delivery_id IN (SELECT id FROM d) AND state IN ('scheduled', 'queued')
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM d`;
-      return rows[0]?.n ?? 0;
+      // A send under way ('sending') is left to finish and be recorded.
+      return stopDeliveries(sql`driver_no = ${driverNo}`, ['scheduled', 'queued'], reason, at);
     },
 
     async stopDelivery(deliveryId, reason, at) {
-      const rows = await sql<{ n: number }[]>`
-        WITH d AS (
-          UPDATE reminder_deliveries SET status = 'stopped', stopped_reason = ${reason}, stopped_at = ${at}
-          WHERE id = ${deliveryId} AND status = 'active'
-          RETURNING id),
-        s AS (
-          UPDATE reminder_stages SET state = 'skipped', skip_reason = ${reason}, settled_at = ${at}, updated_at = ${at}
-          WHERE delivery_id IN (SELECT id FROM d) AND state IN ('scheduled', 'queued', 'sending')
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM d`;
-      return (rows[0]?.n ?? 0) > 0;
+      // Called by the worker that holds the stage: its 'sending' mark is skipped too.
+      return (await stopDeliveries(sql`id = ${deliveryId}`, ['scheduled', 'queued', 'sending'], reason, at)) > 0;
     },
 
     async applyStatus(ref, channel, update, at) {
