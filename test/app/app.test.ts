@@ -39,6 +39,16 @@ describe.each(dbTargets())('the HTTP app on $name', (target) => {
     expect(res.headers.get('x-frame-options')).toBeTruthy();
   });
 
+  it('keeps the security headers on what browsers read, even on a 404, and leaves them off Twilio webhooks', async () => {
+    for (const path of ['/', '/agent/handoffs', '/nowhere']) {
+      const res = await t.app.request(path);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
+    const hook = await t.app.request('/twilio/voice', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'CallSid=x' });
+    expect(hook.status).toBe(400);
+    expect(hook.headers.get('x-frame-options')).toBeNull();
+  });
+
   it('refuses a body over the limit with 413 naming the body', async () => {
     const res = await t.app.request('/twilio/sms', {
       method: 'POST',

@@ -85,3 +85,25 @@ describe('unsigned webhooks without TWILIO_AUTH_TOKEN', () => {
     expect(res.status).toBe(403);
   });
 });
+
+describe('signature variants the twilio SDK accepts', () => {
+  const app = appFor({ TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://rocars.example.test' });
+
+  it('accepts a signature made on the public URL with its default port written out', async () => {
+    const sig = twilioSignature(TOKEN, 'https://rocars.example.test:443/twilio/voice/turn?n=3', PARAMS);
+    expect((await post(app, 'http://10.0.0.5:3000/twilio/voice/turn?n=3', PARAMS, sig)).status).toBe(200);
+  });
+
+  it('keeps a path under PUBLIC_BASE_URL', async () => {
+    const under = appFor({ TWILIO_AUTH_TOKEN: TOKEN, PUBLIC_BASE_URL: 'https://gw.example.test/rocars/' });
+    const sig = twilioSignature(TOKEN, 'https://gw.example.test/rocars/twilio/voice/turn?n=4', PARAMS);
+    expect((await post(under, 'http://10.0.0.5:3000/twilio/voice/turn?n=4', PARAMS, sig)).status).toBe(200);
+    expect((await post(under, 'http://10.0.0.5:3000/twilio/voice/turn?n=5', PARAMS, sig)).status).toBe(403);
+  });
+
+  it('refuses a signature of the right length that is not the right one', async () => {
+    const sig = twilioSignature(TOKEN, 'https://rocars.example.test/twilio/voice/turn?n=3', PARAMS);
+    const tampered = (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+    expect((await post(app, 'http://10.0.0.5:3000/twilio/voice/turn?n=3', PARAMS, tampered)).status).toBe(403);
+  });
+});
