@@ -14,7 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync, mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,22 @@ async function startProfile(name: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * CPU time of this process's main thread (the server's; autocannon runs in a worker thread), in ms,
+ * from /proc on Linux; null elsewhere. Per request, it says what a turn costs the server whatever the
+ * load generator and the other processes on the machine take, which req/s alone does not.
+ */
+function serverThreadCpuMs(): number | null {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat(5)) in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const log = (s: string) => process.stdout.write(s + '\n');
 
@@ -132,12 +148,28 @@ const callParams = (callSid: string, from: string, to: string): Record<string, s
 });
 const newCallSid = () => 'CA' + randomBytes(16).toString('hex');
 
-function row(name: string, r: { rps: number; p50: number; p99: number; errors: number }, floor?: number) {
+interface Row {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Server thread CPU per request, µs (null off Linux). */
+  cpuUs: number | null;
+}
+
+function row(name: string, r: Row, floor?: number) {
   const ratio = floor ? `${((r.rps / floor) * 100).toFixed(0)}% of floor` : '';
+  const cpu = r.cpuUs === null ? '' : `server ${r.cpuUs.toFixed(0).padStart(4)} µs/req   `;
   log(
-    `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${ms(r.p50).padStart(9)}   p99 ${ms(r.p99).padStart(9)}   errors ${String(r.errors).padStart(4)}   ${ratio}`,
+    `${name.padEnd(34)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${ms(r.p50).padStart(9)}   p99 ${ms(r.p99).padStart(9)}   errors ${String(r.errors).padStart(4)}   ${cpu}${ratio}`,
   );
 }
+
+/** Server thread CPU per request over `requests`, from a reading taken before. */
+const cpuPer = (before: number | null, requests: number): number | null => {
+  const after = serverThreadCpuMs();
+  return before === null || after === null || requests === 0 ? null : ((after - before) * 1000) / requests;
+};
 
 async function main() {
   const started = Date.now();
@@ -179,9 +211,11 @@ async function main() {
   /** (a) the floor: fixed TwiML from a bare Hono route in the same server. */
   async function floorRun() {
     const stopProfile = await startProfile('floor');
+    const cpu = serverThreadCpuMs();
     const a = await cannon({ url: base + '/floor', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Digits=1' });
+    const cpuUs = cpuPer(cpu, a.requests.total);
     await stopProfile();
-    return { rps: a.requests.average, p50: a.latency.p50, p99: a.latency.p99, errors: a.errors + a.non2xx + a.timeouts };
+    return { rps: a.requests.average, p50: a.latency.p50, p99: a.latency.p99, errors: a.errors + a.non2xx + a.timeouts, cpuUs };
   }
 
   /** (b) main-menu turns: a pool of calls from strangers, each at the main menu, pressing * (repeat). */
@@ -207,10 +241,12 @@ async function main() {
     process.env.BENCH_VOICE_POOL = poolFile;
     const failedBefore = failedTurns;
     const stopProfile = await startProfile('menu');
+    const cpu = serverThreadCpuMs();
     const b = await cannon({
       url: base + '/twilio/voice/turn',
       requests: [{ setupRequest: fileURLToPath(new URL('./voice-menu-turn.cjs', import.meta.url)) }],
     });
+    const cpuUs = cpuPer(cpu, b.requests.total);
     await stopProfile();
     const apologies = failedTurns - failedBefore;
     // One more turn by hand: the pooled calls must still be at the main menu.
@@ -223,6 +259,7 @@ async function main() {
       p50: b.latency.p50,
       p99: b.latency.p99,
       errors: b.errors + b.non2xx + b.timeouts + apologies,
+      cpuUs,
       turns: b.requests.total,
       apologies,
       stillAtMenu,
@@ -295,6 +332,7 @@ async function main() {
       )}`;
     }
     const failedBefore = failedTurns;
+    const cpu = serverThreadCpuMs();
     const result = await new Promise<{ latencies: number[]; errors: string[]; requests: number; ms: number }>((resolve, reject) => {
       const w = new Worker(new URL('./voice-calls.mjs', import.meta.url), {
         workerData: { base, authToken: AUTH, bundlingNumber: BUNDLING, calls: calls.map(({ callSid, from, secret, ccrns }) => ({ callSid, from, secret, ccrns })) },
@@ -302,6 +340,7 @@ async function main() {
       w.once('message', resolve);
       w.once('error', reject);
     });
+    const cpuUs = cpuPer(cpu, result.requests);
     const lat = result.latencies.sort((x, y) => x - y);
     const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] ?? 0;
     const drivers = calls.map((c) => c.driverNo);
@@ -318,6 +357,7 @@ async function main() {
       p50: pct(50),
       p99: pct(99),
       errors: result.errors.length + apologies,
+      cpuUs,
       requests: result.requests,
       seconds: result.ms / 1000,
       samples: result.errors.slice(0, 5),

@@ -30,6 +30,7 @@ import type { SessionStore, Stored } from '../sessions/port.js';
 import type { Msg, Reply, UserEvent } from './reply.js';
 import { flowContext, replyOf, stateId, WAITING, type ConversationStart, type FlowDefinition, type FlowName } from './flow.js';
 import { hotlineFlow } from './hotline.js';
+import { createPureStepper, type PureStepper } from './pure-step.js';
 
 export type { ConversationStart, FlowDefinition, FlowName } from './flow.js';
 
@@ -110,22 +111,29 @@ export interface RunnerDeps {
   ttlSeconds?: (channel: Channel) => number;
   /** How long a turn may take to settle; well under Twilio's 15 s. */
   settleMs?: number;
+  /**
+   * Turns that start and send nothing run as XState's pure transition, without an actor
+   * (src/flows/pure-step.ts). Default true; false drives every turn with an actor (tests compare).
+   */
+  pureSteps?: boolean;
 }
 
 export function createRunner(deps: RunnerDeps): Runner {
   const { sessions, services, clock, logger, ttlSeconds = defaultTtlSeconds, settleMs = 10_000 } = deps;
   const definitions: Partial<Record<FlowName, FlowDefinition>> = { hotline: hotlineFlow as FlowDefinition, ...deps.flows };
   // Machines are built once per runner, never per turn.
-  const machines = new Map<FlowName, AnyStateMachine>();
-  const flow = (name: FlowName): { def: FlowDefinition; machine: AnyStateMachine } => {
+  const machines = new Map<FlowName, { machine: AnyStateMachine; pure: PureStepper | null }>();
+  const pureSteps = deps.pureSteps ?? true;
+  const flow = (name: FlowName): { def: FlowDefinition; machine: AnyStateMachine; pure: PureStepper | null } => {
     const def = definitions[name];
     if (!def) throw new Error(`no flow named ${name}`);
-    let machine = machines.get(name);
-    if (!machine) {
-      machine = def.createMachine({ services, clock, ...(logger ? { logger } : {}) });
-      machines.set(name, machine);
+    let built = machines.get(name);
+    if (!built) {
+      const machine = def.createMachine({ services, clock, ...(logger ? { logger } : {}) });
+      built = { machine, pure: pureSteps ? createPureStepper(machine) : null };
+      machines.set(name, built);
     }
-    return { def, machine };
+    return { def, ...built };
   };
   for (const name of Object.keys(definitions) as FlowName[]) flow(name);
 
@@ -134,15 +142,16 @@ export function createRunner(deps: RunnerDeps): Runner {
   /** The Reply of a settled snapshot, saying `said` (this turn's messages) before the prompt. */
   function replyWith(def: FlowDefinition, machine: AnyStateMachine, snapshot: AnyMachineSnapshot, said: Msg[]): Reply {
     const ctx = flowContext(snapshot);
-    if (ctx.say !== said) ctx.say = said;
-    return def.reply ? def.reply(snapshot, machine) : replyOf(snapshot);
+    // A copy, never a change in place: snapshots are kept for the next turn (see `recent`).
+    const s = ctx.say === said ? snapshot : ({ ...snapshot, context: { ...ctx, say: said } } as AnyMachineSnapshot);
+    return def.reply ? def.reply(s, machine) : replyOf(s);
   }
 
   /** A turn answered before: its Reply again, from the saved snapshot and what it said. */
   function savedReply(prev: SessionValue): Reply {
     if (prev.reply) return prev.reply;
     const def = definitions[prev.flow];
-    const machine = machines.get(prev.flow);
+    const machine = machines.get(prev.flow)?.machine;
     const saved = prev.snapshot as { context?: Record<string, unknown> } | null;
     if (!def || !machine || !saved?.context) throw new Error(`saved turn of flow ${prev.flow} cannot be read`);
     // Restored, never started: nothing runs again.
@@ -157,26 +166,34 @@ export function createRunner(deps: RunnerDeps): Runner {
   // is still compare-and-set on the version, so if anyone saved or deleted the session meanwhile it
   // fails, the entry is dropped and the turn is applied again from the store, as on any conflict.
   // Values are never changed in place (XState's assign makes new objects), so keeping them is safe.
-  const recent = new Map<string, { stored: Stored<SessionValue>; expiresAt: number }>();
-  const remember = (key: string, stored: Stored<SessionValue>, ttlSec: number) => {
+  // With the saved value goes the live snapshot it was made from (its `say` emptied), when the turn
+  // ran without an actor: the next pure step starts from it without restoring.
+  interface Recent {
+    stored: Stored<SessionValue>;
+    live: AnyMachineSnapshot | null;
+    expiresAt: number;
+  }
+  const recent = new Map<string, Recent>();
+  const remember = (key: string, stored: Stored<SessionValue>, live: AnyMachineSnapshot | null, ttlSec: number) => {
     recent.delete(key);
     if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-    recent.set(key, { stored, expiresAt: clock.now().getTime() + ttlSec * 1000 });
+    recent.set(key, { stored, live, expiresAt: clock.now().getTime() + ttlSec * 1000 });
   };
-  const recalled = (req: TurnRequest): Stored<SessionValue> | null => {
+  const recalled = (req: TurnRequest): Recent | null => {
     const hit = recent.get(req.key);
     if (!hit || req.turn === undefined) return null;
     if (hit.stored.value.turn !== req.turn - 1 || hit.expiresAt <= clock.now().getTime()) return null;
-    return hit.stored;
+    return hit;
   };
 
   async function attempt(req: TurnRequest, fresh: boolean): Promise<TurnResult | null> {
-    const stored = (fresh ? null : recalled(req)) ?? (await sessions.load<SessionValue>(req.key));
+    const hit = fresh ? null : recalled(req);
+    const stored = hit?.stored ?? (await sessions.load<SessionValue>(req.key));
     const prev = stored?.value ?? null;
     if (prev && req.turn !== undefined && req.turn <= prev.turn) {
       return { reply: savedReply(prev), turn: prev.turn, repeated: true, state: prev.state };
     }
-    const { def, machine } = flow(req.start.flow);
+    const { def, machine, pure } = flow(req.start.flow);
     const resumable = prev !== null && !prev.done && prev.flow === req.start.flow && req.event.type !== 'user.start';
     const stale = resumable && prev.v !== def.version;
 
@@ -185,21 +202,33 @@ export function createRunner(deps: RunnerDeps): Runner {
     }
 
     let restarted = stale;
-    let actor: AnyActorRef | null = null;
-    if (resumable && !stale) {
-      actor = createActor(machine, { snapshot: withoutSay(prev.snapshot) as never });
-      if ((actor.getSnapshot() as AnyMachineSnapshot).status === 'error') {
-        // A snapshot this machine can no longer read (a state renamed without a version bump).
-        logger?.warn({ key: maskKey(req.key) }, 'snapshot did not restore; starting afresh');
-        actor = null;
-        restarted = true;
-      }
+    let how: 'pure' | 'actor' = 'pure';
+    let snapshot: AnyMachineSnapshot | null = null;
+    let persisted: unknown;
+    if (resumable && !stale && pure) {
+      // Without an actor when the turn starts and sends nothing (src/flows/pure-step.ts).
+      const from = hit?.live ?? pure.restore(withoutSay(prev.snapshot));
+      snapshot = from && pure.step(from, req.event);
+      if (snapshot) persisted = machine.getPersistedSnapshot(snapshot);
     }
-    const snapshot = actor
-      ? await drive(actor, req.event, settleMs)
-      : await drive((actor = createActor(machine, { input: def.input(req.start) })), null, settleMs);
-    const persisted = actor.getPersistedSnapshot();
-    actor.stop();
+    if (!snapshot) {
+      how = 'actor';
+      let actor: AnyActorRef | null = null;
+      if (resumable && !stale) {
+        actor = createActor(machine, { snapshot: withoutSay(prev.snapshot) as never });
+        if ((actor.getSnapshot() as AnyMachineSnapshot).status === 'error') {
+          // A snapshot this machine can no longer read (a state renamed without a version bump).
+          logger?.warn({ key: maskKey(req.key) }, 'snapshot did not restore; starting afresh');
+          actor = null;
+          restarted = true;
+        }
+      }
+      snapshot = actor
+        ? await drive(actor, req.event, settleMs)
+        : await drive((actor = createActor(machine, { input: def.input(req.start) })), null, settleMs);
+      persisted = actor.getPersistedSnapshot();
+      actor.stop();
+    }
 
     const said: Msg[] = restarted ? [{ key: 'flow:restarted' }, ...flowContext(snapshot).say] : flowContext(snapshot).say;
     const reply = replyWith(def, machine, snapshot, said);
@@ -220,7 +249,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       recent.delete(req.key);
       return null;
     }
-    if (req.turn !== undefined && !value.done) remember(req.key, { value, version: saved }, ttl);
+    if (req.turn !== undefined && !value.done) remember(req.key, { value, version: saved }, pure ? pure.live(snapshot) : null, ttl);
     else recent.delete(req.key);
 
     if (reply.end?.kind === 'agent') {
@@ -241,7 +270,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       }
     }
     // Checked first: building the line (a regex over the key) each turn costs even when nothing is logged.
-    if (logger?.isLevelEnabled('debug')) logger.debug({ key: maskKey(req.key), flow: def.name, state, turn }, 'turn');
+    if (logger?.isLevelEnabled('debug')) logger.debug({ key: maskKey(req.key), flow: def.name, state, turn, how }, 'turn');
     return { reply, turn, repeated: false, state };
   }
 
