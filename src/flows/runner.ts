@@ -14,6 +14,8 @@
  *   are also queued in process, so one instance never races itself.
  * - A Reply ending `{ kind: 'agent' }` is recorded as a hand-off (services.handoffs) before the
  *   turn returns.
+ * - A turn that starts and sends nothing (no invocation, no delayed event) is XState's pure
+ *   transition, without an actor (src/flows/pure-step.ts); any other turn is driven by an actor.
  * - Errors: a flow handles its service failures itself (the hotline apologises and hands over to
  *   an agent). The runner throws for its own failures (session store down, a turn that does not
  *   settle within `settleMs`, repeated save conflicts); the channel then answers with its apology.
@@ -209,7 +211,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       // Without an actor when the turn starts and sends nothing (src/flows/pure-step.ts).
       const from = hit?.live ?? pure.restore(withoutSay(prev.snapshot));
       snapshot = from && pure.step(from, req.event);
-      if (snapshot) persisted = machine.getPersistedSnapshot(snapshot);
+      if (snapshot) persisted = pure.persist(snapshot);
     }
     if (!snapshot) {
       how = 'actor';
@@ -285,16 +287,19 @@ export function createRunner(deps: RunnerDeps): Runner {
 
   return {
     turn(req) {
-      const before = queues.get(req.key) ?? Promise.resolve();
-      const result = before.then(
-        () => run(req),
-        () => run(req),
-      );
-      const tail = result.catch(() => undefined);
-      queues.set(req.key, tail);
-      void tail.then(() => {
+      const before = queues.get(req.key);
+      const result = before
+        ? before.then(
+            () => run(req),
+            () => run(req),
+          )
+        : run(req);
+      // Settles when this turn has, whatever its outcome; the next turn on the key waits for it.
+      const settled = () => {
         if (queues.get(req.key) === tail) queues.delete(req.key);
-      });
+      };
+      const tail: Promise<void> = result.then(settled, settled);
+      queues.set(req.key, tail);
       return result;
     },
     async end(key) {
