@@ -229,7 +229,7 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'bench-voice-'));
 
   log(`bench:voice — ${cpus().length} cores, database ${rt.db.kind === 'embedded' ? 'embedded PGlite' : 'Postgres'}, sessions ${rt.sessions.kind}, ` +
-    `${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} rounds, ${CALLS} concurrent calls; load from a worker thread`);
+    `${CONNECTIONS} connections, ${DURATION} s per run, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, ${CALLS} concurrent calls; load from a worker thread`);
   const cannon = (opts: Record<string, unknown>) =>
     autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, workers: 1, ...opts });
 
