@@ -100,7 +100,7 @@ export class SessionConflictError extends Error {
 export const defaultTtlSeconds = (channel: Channel): number => (channel === 'voice' || channel === 'reminder' ? 2 * 3600 : 30 * 60);
 
 const CONFLICT_RETRIES = 3;
-/** Voice sessions this instance saved last and may start the next turn from (about 1 KB each). */
+/** Voice sessions this instance saved last and may start the next turn from (about 2 KB each with their live snapshot: 40 MB at most). */
 const RECENT_MAX = 20_000;
 
 export interface RunnerDeps {
