@@ -168,8 +168,8 @@ export function createRunner(deps: RunnerDeps): Runner {
   // is still compare-and-set on the version, so if anyone saved or deleted the session meanwhile it
   // fails, the entry is dropped and the turn is applied again from the store, as on any conflict.
   // Values are never changed in place (XState's assign makes new objects), so keeping them is safe.
-  // With the saved value goes the live snapshot it was made from (its `say` emptied), when the turn
-  // ran without an actor: the next pure step starts from it without restoring.
+  // With the saved value goes the live snapshot it was made from (its `say` emptied; none when it
+  // holds children): the next pure step starts from it without restoring.
   interface Recent {
     stored: Stored<SessionValue>;
     live: AnyMachineSnapshot | null;
