@@ -233,14 +233,21 @@ async function main() {
   const cannon = (opts: Record<string, unknown>) =>
     autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, workers: 1, ...opts });
 
-  /** (a) the floor: fixed TwiML from a bare Hono route in the same server. */
-  async function floorRun() {
-    const stopProfile = await startProfile('floor');
+  /** One autocannon run as a row, with the server thread's CPU per request and, with --profile, a profile. */
+  async function measured(name: string, opts: Record<string, unknown>): Promise<{ out: CannonResult; row: Row }> {
+    const stopProfile = await startProfile(name);
     const cpu = serverThreadCpuMs();
-    const a = await cannon({ url: base + '/floor', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Digits=1' });
-    const cpuUs = cpuPer(cpu, a.requests.total);
+    const out = await cannon(opts);
+    const cpuUs = cpuPer(cpu, out.requests.total);
     await stopProfile();
-    return { rps: a.requests.average, p50: a.latency.p50, p99: a.latency.p99, errors: a.errors + a.non2xx + a.timeouts, cpuUs };
+    return { out, row: { rps: out.requests.average, p50: out.latency.p50, p99: out.latency.p99, errors: out.errors + out.non2xx + out.timeouts, cpuUs } };
+  }
+  const signedTurns = { requests: [{ setupRequest: fileURLToPath(new URL('./voice-menu-turn.cjs', import.meta.url)) }] };
+
+  /** (a) the floor: fixed TwiML from a bare Hono route in the same server. */
+  async function floorRun(): Promise<Row> {
+    const { row } = await measured('floor', { url: base + '/floor', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Digits=1' });
+    return row;
   }
 
   /** A signed load on one of the --parts routes, from a pool of calls as the menu run's. */
@@ -252,12 +259,8 @@ async function main() {
     const poolFile = join(tmp, `pool${route.replaceAll('/', '-')}.json`);
     writeFileSync(poolFile, JSON.stringify({ authToken: AUTH, publicBase: base, route, calls }));
     process.env.BENCH_VOICE_POOL = poolFile;
-    const stopProfile = await startProfile(route.slice(1).replaceAll('/', '-'));
-    const cpu = serverThreadCpuMs();
-    const r = await cannon({ url: base + route, requests: [{ setupRequest: fileURLToPath(new URL('./voice-menu-turn.cjs', import.meta.url)) }] });
-    const cpuUs = cpuPer(cpu, r.requests.total);
-    await stopProfile();
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, cpuUs };
+    const { row } = await measured(route.slice(1).replaceAll('/', '-'), { url: base + route, ...signedTurns });
+    return row;
   }
 
   /** What (a3) saves: the session of a real call waiting at the main menu. */
@@ -292,30 +295,14 @@ async function main() {
     writeFileSync(poolFile, JSON.stringify(pool));
     process.env.BENCH_VOICE_POOL = poolFile;
     const failedBefore = failedTurns;
-    const stopProfile = await startProfile('menu');
-    const cpu = serverThreadCpuMs();
-    const b = await cannon({
-      url: base + '/twilio/voice/turn',
-      requests: [{ setupRequest: fileURLToPath(new URL('./voice-menu-turn.cjs', import.meta.url)) }],
-    });
-    const cpuUs = cpuPer(cpu, b.requests.total);
-    await stopProfile();
+    const { out: b, row } = await measured('menu', { url: base + '/twilio/voice/turn', ...signedTurns });
     const apologies = failedTurns - failedBefore;
     // One more turn by hand: the pooled calls must still be at the main menu.
     const probe = pool.calls[0]!;
     const check = await signedPost(base, `/twilio/voice/turn?n=${probe.turn + 10_000}&lang=en`, { ...probe.params, Digits: '*', FinishedOnKey: '' });
     const probeBody = await check.text();
     const stillAtMenu = check.status === 200 && (probeBody.match(/press/gi)?.length ?? 0) >= 5;
-    return {
-      rps: b.requests.average,
-      p50: b.latency.p50,
-      p99: b.latency.p99,
-      errors: b.errors + b.non2xx + b.timeouts + apologies,
-      cpuUs,
-      turns: b.requests.total,
-      apologies,
-      stillAtMenu,
-    };
+    return { ...row, errors: row.errors + apologies, turns: b.requests.total, apologies, stillAtMenu };
   }
 
   /** (c) whole bundling calls, all at once, each with its own driver, token and two consignments. */
