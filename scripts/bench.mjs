@@ -9,7 +9,7 @@ import { buildOptions } from './build.mjs';
 
 const name = process.argv[2];
 if (!name || !/^[a-z-]+$/.test(name)) {
-  console.error('usage: node scripts/bench.mjs <voice|reminders> [flags]');
+  console.error('usage: node scripts/bench.mjs <name> [flags]   (runs bench/<name>.ts)');
   process.exit(2);
 }
 // Beside its source, so the files it names relative to itself (autocannon's request setup, workers) are found.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logger.js';
-import { createRunner, type Runner } from '../../src/flows/runner.js';
+import type { Runner } from '../../src/flows/runner.js';
 import type { UserEvent } from '../../src/flows/reply.js';
 import { createMemorySessionStore } from '../../src/sessions/memory.js';
 import type { SessionStore } from '../../src/sessions/port.js';
@@ -60,9 +60,9 @@ describe('turns without an actor', () => {
         },
       }),
     );
-    pure = createRunner({ sessions: pureSessions, services: h.services, clock: h.clock, logger, pureSteps: true });
-    pureElsewhere = createRunner({ sessions: pureSessions, services: h.services, clock: h.clock, pureSteps: true });
-    actor = createRunner({ sessions: actorSessions, services: h.services, clock: h.clock, pureSteps: false });
+    pure = h.newRunner({ sessions: pureSessions, logger, pureSteps: true });
+    pureElsewhere = h.newRunner({ sessions: pureSessions, pureSteps: true });
+    actor = h.newRunner({ sessions: actorSessions, pureSteps: false });
   });
   afterAll(async () => {
     await pureSessions?.close();

@@ -16,7 +16,7 @@ import type { Services } from '../../src/core/services.js';
 import type { Channel, Locale } from '../../src/core/types.js';
 import { createMemorySessionStore } from '../../src/sessions/memory.js';
 import type { SessionStore } from '../../src/sessions/port.js';
-import { createRunner, type ConversationStart, type FlowDefinition, type FlowName, type Runner, type TurnResult } from '../../src/flows/runner.js';
+import { createRunner, type ConversationStart, type FlowDefinition, type FlowName, type Runner, type RunnerDeps, type TurnResult } from '../../src/flows/runner.js';
 import type { Reply, UserEvent } from '../../src/flows/reply.js';
 import { i18n, render, type Mode } from '../../src/i18n.js';
 import { dbTargets, type DbTarget } from './db.js';
@@ -71,7 +71,7 @@ export interface FlowHarness {
   /** The code the demo driver's token shows now; moves the clock to the next step first so codes never repeat. */
   code(driver: keyof typeof DEMO | { secret: string }): string;
   /** A second runner over the same services (another instance), on these sessions or others. */
-  newRunner(opts?: { sessions?: SessionStore }): Runner;
+  newRunner(opts?: Pick<RunnerDeps, 'logger' | 'pureSteps'> & { sessions?: SessionStore }): Runner;
   close(): Promise<void>;
 }
 
@@ -107,8 +107,8 @@ export async function openFlowHarness(options: FlowHarnessOptions = {}): Promise
   });
   const services = options.wrapServices ? options.wrapServices(real) : real;
   const sessions = createMemorySessionStore({ clock: () => clock.now().getTime() });
-  const newRunner = (opts: { sessions?: SessionStore } = {}) =>
-    createRunner({ sessions: opts.sessions ?? sessions, services, clock, ...(options.flows ? { flows: options.flows } : {}) });
+  const newRunner: FlowHarness['newRunner'] = ({ sessions: own, ...rest } = {}) =>
+    createRunner({ sessions: own ?? sessions, services, clock, ...(options.flows ? { flows: options.flows } : {}), ...rest });
   const runner = newRunner();
 
   const conversation: FlowHarness['conversation'] = (opts = {}) => {
