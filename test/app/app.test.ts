@@ -65,6 +65,22 @@ describe.each(dbTargets())('the HTTP app on $name', (target) => {
     expect(declared.status).toBe(413);
   });
 
+  it('logs every request once with the status it got, a refusal before any route included', async () => {
+    const logged = (path: string) =>
+      lines.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as { msg: string; path?: string; status?: number })
+        .filter((l) => l.msg === 'request' && l.path === path);
+    await t.app.request('/health');
+    await t.app.request('/nowhere-logged');
+    await t.app.request('/twilio/reminder/too-big', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(BODY_LIMIT_BYTES + 1) },
+      body: 'x=1',
+    });
+    expect(logged('/health').at(-1)?.status).toBe(200);
+    expect(logged('/nowhere-logged').map((l) => l.status)).toEqual([404]);
+    expect(logged('/twilio/reminder/too-big').map((l) => l.status)).toEqual([413]);
+  });
+
   it('logs requests without phone numbers or message bodies', async () => {
     const body = new URLSearchParams({ From: '+85261112222', To: '+85236690000', Body: 'STATUS 261100000013', MessageSid: 'SM' + '0'.repeat(32) });
     await t.app.request('/twilio/sms', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

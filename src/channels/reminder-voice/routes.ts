@@ -18,6 +18,7 @@ import { hongKongDateOf } from '../../reminders/schedule.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from '../voice/parse.js';
 import { asLocale, renderAgent, renderApology, renderVoice } from '../voice/render.js';
+import { withTimeout } from '../voice/turn-timeout.js';
 
 export const REMINDER_PATH = '/twilio/reminder';
 
@@ -75,13 +76,7 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
         event,
         turn: n,
       });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const out = await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`turn took longer than ${turnTimeoutMs} ms`)), turnTimeoutMs);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      const out = await withTimeout(work, turnTimeoutMs);
       return twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale, ref), agentNumber }));
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));

@@ -3,6 +3,7 @@
  * `X-Twilio-Signature` with the twilio SDK. Routes read the parsed parameters with `twilioParams(c)`.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
 import type { Context, MiddlewareHandler } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
@@ -45,10 +46,17 @@ export function validTwilioSignature(authToken: string, signature: string, url: 
 
 async function formParams(c: Context): Promise<Record<string, string>> {
   if (c.req.method !== 'POST') return {};
-  // Twilio posts application/x-www-form-urlencoded: URLSearchParams reads it many times faster
-  // than Request.formData() (parseBody).
+  // Twilio posts application/x-www-form-urlencoded. node:querystring reads it as the WHATWG form
+  // parser does ('+' is a space, bad escapes kept as they are) in half the time of URLSearchParams,
+  // and many times faster than Request.formData() (parseBody).
   if ((c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(await c.req.text()));
+    const params = parseQuery(await c.req.text());
+    // A name given twice keeps its last value, as Object.fromEntries(URLSearchParams) did.
+    for (const k in params) {
+      const v = params[k];
+      if (typeof v !== 'string') params[k] = v === undefined ? '' : v[v.length - 1]!;
+    }
+    return params as Record<string, string>;
   }
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};

@@ -12,6 +12,7 @@ import type { UserEvent } from '../../flows/reply.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from './parse.js';
 import { asLocale, renderAgent, renderApology, renderVoice } from './render.js';
+import { withTimeout } from './turn-timeout.js';
 
 /** Where the app mounts these routes (DESIGN.md, "Entry points"). */
 export const VOICE_PATH = '/twilio/voice';
@@ -33,21 +34,6 @@ export const sessionKey = (callSid: string) => `voice:${callSid}`;
 
 const FINAL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
-class TurnTimeout extends Error {
-  constructor(ms: number) {
-    super(`turn took longer than ${ms} ms`);
-    this.name = 'TurnTimeout';
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TurnTimeout(ms)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
 
 export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<TwilioEnv> {
@@ -61,7 +47,6 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
   const fallbackUrl = (locale: Locale | null) => `${base}${VOICE_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
 
   async function answer(c: Context, call: VoiceWebhook, event: UserEvent, n: number): Promise<Response> {
-    const known = asLocale(c.req.query('lang'));
     try {
       const out = await withTimeout(
         rt.runner.turn({
@@ -77,6 +62,8 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       rt.logger.error({ callSid: call.callSid, turn: n, err: { name: e.name, message: e.message, stack: e.stack } }, 'voice turn failed');
+      // The apology is in the language of the turn's URL, when it names one.
+      const known = asLocale(c.req.query('lang'));
       return twiml(c, renderApology(known, { action: fallbackUrl(known) }));
     }
   }

@@ -15,6 +15,7 @@ function appFor(env: Record<string, string>, unsignedWebhooks = false) {
   const app = new Hono<TwilioEnv>();
   app.use('*', twilioWebhook(rt));
   app.post('/twilio/voice/turn', (c) => c.json(twilioParams(c)));
+  app.post('/twilio/sms', (c) => c.json(twilioParams(c)));
   return app;
 }
 
@@ -64,6 +65,32 @@ describe('Twilio webhook signature', () => {
   it('refuses changed parameters', async () => {
     const sig = twilioSignature(TOKEN, 'https://rocars.example.test/twilio/voice/turn?n=1', PARAMS);
     expect((await post(app, 'http://localhost/twilio/voice/turn?n=1', { ...PARAMS, Digits: '2' }, sig)).status).toBe(403);
+  });
+
+  it('reads the form as Twilio encodes it: escapes, + for space, Chinese, a bad escape kept as it is', async () => {
+    const params = { ...PARAMS, SpeechResult: '二 六 one + two', Body: '50% off & more', Odd: '%ZZ' };
+    const sig = twilioSignature(TOKEN, 'https://rocars.example.test/twilio/sms', params);
+    const body = 'CallSid=' + PARAMS.CallSid + '&From=%2B85291234567&To=%2B85236690000&Digits=1' +
+      '&SpeechResult=%E4%BA%8C+%E5%85%AD+one+%2B+two&Body=50%25+off+%26+more&Odd=%ZZ';
+    const res = await app.request('http://localhost/twilio/sms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(params);
+  });
+
+  it('keeps the last value of a name given twice, and signs what it keeps', async () => {
+    const sig = twilioSignature(TOKEN, 'https://rocars.example.test/twilio/sms', { ...PARAMS, Digits: '2' });
+    const body = new URLSearchParams(PARAMS).toString() + '&Digits=2';
+    const res = await app.request('http://localhost/twilio/sms', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect((await res.json()).Digits).toBe('2');
   });
 
   it('checks against the request’s own origin without PUBLIC_BASE_URL', async () => {
