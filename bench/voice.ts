@@ -27,10 +27,10 @@ import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
 import { serve } from '@hono/node-server';
 import postgres from 'postgres';
-import { pino } from 'pino';
 import twilio from 'twilio';
 import { loadConfig } from '../src/config.js';
 import { createRuntime } from '../src/runtime.js';
+import { createLogger } from '../src/logger.js';
 import { createApp } from '../src/app.js';
 import { twilioParams, twilioWebhook } from '../src/channels/twilio/webhook.js';
 import { sessionKey } from '../src/channels/voice/routes.js';
@@ -188,7 +188,8 @@ async function main() {
   const started = Date.now();
   const db = await benchDatabase();
   const redisUrl = process.env.REDIS_URL || process.env.TEST_REDIS_URL || undefined;
-  // Logs are written as in production (every request), to /dev/null; failed turns are counted.
+  // Logs are made as in production (every request, production's logger with its redaction), then
+  // dropped instead of written to stdout; failed turns are counted.
   let failedTurns = 0;
   const sink = {
     write(line: string) {
@@ -203,7 +204,7 @@ async function main() {
     ...(db.url ? { DATABASE_URL: db.url } : {}),
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
   });
-  const rt = await createRuntime(config, { logger: pino({ level: 'info' }, sink), seedDemo: false });
+  const rt = await createRuntime(config, { logger: createLogger('info', sink), seedDemo: false });
   const app = createApp(rt);
   const floor = new Hono();
   const fixed = (c: Context) => c.body(FIXED_TWIML, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
