@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { SessionStore } from './port.js';
 import type { RateLimiter } from './rate-limit.js';
 import { createMemorySessionStore } from './memory.js';
-import { createRedisSessionStore, quit } from './redis.js';
+import { createRedisSessionStore, quit, SAVE_MANY_COMMAND } from './redis.js';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit.js';
 
 export type { SessionStore, Stored } from './port.js';
@@ -59,6 +59,8 @@ export async function openSessionStore(redisUrl?: string, options: OpenSessionSt
     // Commands issued in one round of the event loop go out as one pipeline: one socket write for
     // many turns' loads and saves (a write per command was ~20% of a voice turn in the profile).
     enableAutoPipelining: true,
+    // The session store batches its saves itself: sent at once, not a loop turn later.
+    autoPipeliningIgnoredCommands: [SAVE_MANY_COMMAND],
   });
   let started = false;
   let lastError: Error | undefined;

@@ -76,6 +76,29 @@ describe.each(sessionTargets())('session store on $name', (target) => {
     expect(await store.load(key)).toEqual({ value: { by: second.indexOf(2), after: 1 }, version: 2 });
   });
 
+  it('saves many conversations at once, each with its own version, value and answer', async () => {
+    // More than one Redis call holds (the store batches the saves of one event-loop turn).
+    const keys = Array.from({ length: 150 }, (_, i) => k(`many-${i}`));
+    const first = await Promise.all(keys.map((key, i) => store.save(key, { i, round: 1 }, 0, HOUR)));
+    expect(first).toEqual(keys.map(() => 1));
+    // Round two in one go: every third save is stale (expects version 0) and must change nothing.
+    const second = await Promise.all(keys.map((key, i) => store.save(key, { i, round: 2 }, i % 3 === 0 ? 0 : 1, HOUR)));
+    expect(second).toEqual(keys.map((_, i) => (i % 3 === 0 ? null : 2)));
+    const loaded = await Promise.all(keys.map((key) => store.load(key)));
+    expect(loaded).toEqual(keys.map((_, i) => (i % 3 === 0 ? { value: { i, round: 1 }, version: 1 } : { value: { i, round: 2 }, version: 2 })));
+  });
+
+  it('applies two saves of one conversation made together one after the other', async () => {
+    const key = k('twice-at-once');
+    const [a, b, c] = await Promise.all([
+      store.save(key, { step: 'a' }, 0, HOUR),
+      store.save(key, { step: 'b' }, 1, HOUR),
+      store.save(key, { step: 'c' }, 1, HOUR),
+    ]);
+    expect([a, b, c]).toEqual([1, 2, null]);
+    expect(await store.load(key)).toEqual({ value: { step: 'b' }, version: 2 });
+  });
+
   it('forgets an entry once its TTL has passed', async () => {
     const key = k('ttl');
     expect(await store.save(key, { step: 'ask_ccrn' }, 0, 1)).toBe(1);
