@@ -146,13 +146,15 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 const documentParts = new Map<string, string[]>();
 
 // Fixed menus hand the same frozen Expect every turn (src/flows/hotline-menus.ts): its part of the
-// cache key is computed once per object instead of serialising its option words every turn.
+// cache key is a short name given once per object, not its option words serialised every turn (a
+// long key is also hashed again at every lookup). Two equal frozen Expects just get two entries.
 const expectKeys = new WeakMap<object, string>();
+let expectSeq = 0;
 function expectKey(expect: Expect | null): string {
   if (!expect) return '';
   if (!Object.isFrozen(expect)) return JSON.stringify(expect);
   let key = expectKeys.get(expect);
-  if (key === undefined) expectKeys.set(expect, (key = JSON.stringify(expect)));
+  if (key === undefined) expectKeys.set(expect, (key = `#${++expectSeq}`));
   return key;
 }
 
