@@ -13,22 +13,24 @@ export interface RedisSessionStoreOptions {
 
 // One hash per session: field v = version, field d = JSON. For each key in turn: compare, write and
 // expire in one step. KEYS are the sessions, ARGV three per key (expected version, JSON, TTL in ms).
-// Returns one result per key: the new version, or 0 when the stored version is not the expected one.
-// Integers only, so the reply reads the same under RESP2 and RESP3. Keys are taken in order, so two
-// saves of one key in a call behave as two saves one after the other.
+// Returns one result per key: the new version, 0 when the stored version is not the expected one,
+// or -1 when Redis refused that key (a key of another type): that save fails alone, the others in
+// the call are made. Integers only, so the reply reads the same under RESP2 and RESP3. Keys are
+// taken in order, so two saves of one key in a call behave as two saves one after the other.
 const SAVE_MANY = `
+local function save(key, expected, json, ttl)
+  local current = tonumber(redis.call('HGET', key, 'v') or '0')
+  if current ~= tonumber(expected) then return 0 end
+  local version = current + 1
+  redis.call('HSET', key, 'v', version, 'd', json)
+  redis.call('PEXPIRE', key, ttl)
+  return version
+end
 local out = {}
 for i = 1, #KEYS do
   local a = (i - 1) * 3
-  local current = tonumber(redis.call('HGET', KEYS[i], 'v') or '0')
-  if current ~= tonumber(ARGV[a + 1]) then
-    out[i] = 0
-  else
-    local version = current + 1
-    redis.call('HSET', KEYS[i], 'v', version, 'd', ARGV[a + 2])
-    redis.call('PEXPIRE', KEYS[i], ARGV[a + 3])
-    out[i] = version
-  end
+  local ok, result = pcall(save, KEYS[i], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  if ok then out[i] = result else out[i] = -1 end
 end
 return out
 `;
@@ -80,7 +82,8 @@ export function createRedisSessionStore({
       (versions) => {
         for (let i = 0; i < batch.length; i++) {
           const version = Number(versions[i]);
-          batch[i]!.resolve(version > 0 ? version : null);
+          if (version < 0) batch[i]!.reject(new Error('Redis refused the session save (is the key of another type?)'));
+          else batch[i]!.resolve(version > 0 ? version : null);
         }
       },
       (err: unknown) => {

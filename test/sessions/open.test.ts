@@ -134,6 +134,7 @@ describe.runIf(REDIS_URL)('Redis sessions during an outage', () => {
     expect(await b.sessions.save(key, { step: 'menu' }, 0, 60)).toBe(1);
     mute();
     await expect(b.sessions.load(key)).rejects.toThrow(/timed out/i);
+    await expect(b.sessions.save(key, { step: 'x' }, 1, 60)).rejects.toThrow(/timed out/i);
     await expect(b.rateLimiter.hit(`sms:${key}`, 10, 60)).rejects.toThrow(/timed out/i);
   });
 });
@@ -152,6 +153,27 @@ describe.runIf(REDIS_URL)('Redis session store', () => {
       expect(await two.load('call:CA1')).toBeNull();
       expect(await two.save('call:CA1', { who: 'two' }, 0, 60)).toBe(1);
       expect(await one.load('call:CA1')).toEqual({ value: { who: 'one' }, version: 1 });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('fails only the save Redis refuses; the saves made with it are kept', async () => {
+    const redis = new Redis(url);
+    try {
+      const store = createRedisSessionStore({ redis, prefix: `${run}mixed:` });
+      // A key of another type: Redis refuses HGET on it.
+      await redis.set(`${run}mixed:call:bad`, 'not a hash');
+      const [good, bad, other] = await Promise.allSettled([
+        store.save('call:good', { step: 'menu' }, 0, 60),
+        store.save('call:bad', { step: 'menu' }, 0, 60),
+        store.save('call:other', { step: 'ccrn' }, 0, 60),
+      ]);
+      expect(good).toEqual({ status: 'fulfilled', value: 1 });
+      expect(bad.status).toBe('rejected');
+      expect(other).toEqual({ status: 'fulfilled', value: 1 });
+      expect(await store.load('call:other')).toEqual({ value: { step: 'ccrn' }, version: 1 });
+      expect(await redis.get(`${run}mixed:call:bad`)).toBe('not a hash');
     } finally {
       redis.disconnect();
     }
