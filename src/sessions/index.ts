@@ -57,7 +57,8 @@ export async function openSessionStore(redisUrl?: string, options: OpenSessionSt
     // offline queue through ~20 of them; the connection itself keeps retrying in the background.
     maxRetriesPerRequest: 1,
     // Commands issued in one round of the event loop go out as one pipeline: one socket write for
-    // many turns' loads and saves (a write per command was ~20% of a voice turn in the profile).
+    // many turns' loads and rate-limit hits (a write per command was ~20% of a voice turn in the
+    // profile). Saves are batched by the session store itself (src/sessions/redis.ts).
     enableAutoPipelining: true,
     // The session store batches its saves itself: sent at once, not a loop turn later.
     autoPipeliningIgnoredCommands: [SAVE_MANY_COMMAND],
