@@ -40,6 +40,7 @@ import { createGuidance } from './core/guidance.js';
 import { createOutbound } from './core/outbound.js';
 import { createTwilioProvider } from './channels/twilio/rest.js';
 import { createServices } from './core/create-services.js';
+import { smsTokenLockNotifier } from './channels/sms/notices.js';
 import { createRunner } from './flows/runner.js';
 import { systemClock } from './core/types.js';
 import { createLogger } from './logger.js';
@@ -87,7 +88,16 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         })
       : null;
     const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider, clock, logger });
-    const services = createServices({ ports, clock, outbound, directory, guidance, retentionDays: config.RETENTION_DAYS, logger });
+    const services = createServices({
+      ports,
+      clock,
+      outbound,
+      directory,
+      guidance,
+      retentionDays: config.RETENTION_DAYS,
+      logger,
+      notifyLocked: smsTokenLockNotifier(outbound),
+    });
     const runner = createRunner({ sessions: store.sessions, services, clock, logger });
     const purge = setInterval(() => {
       services.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));

@@ -8,7 +8,7 @@ import type { BundleRepository, ConsignmentRepository, DriverRepository, TokenRe
 import type { Asker, BundleReason, BundlingService, IdentifierReason } from './services.js';
 import { fail, ok, type Authorisation, type Clock, type Consignment, type Direction, type Result } from './types.js';
 import { checkBundleRef, checkCcrn, checkVehicleMark } from './identifiers.js';
-import { authorisationStands, tokenDates } from './tokens.js';
+import { authorisationStands, lockedUntil, tokenDates } from './tokens.js';
 import { consignmentView, hasLapsed } from './status.js';
 import { outcomeOf, type Auditor } from './audit.js';
 
@@ -83,7 +83,8 @@ export function createBundling({ drivers, tokens, consignments, bundles, clock, 
     const token = await tokens.currentForDriver(driver.driverNo);
     if (!token) return refuse('token_missing');
     if (token.serial !== auth.serial) return refuse('not_authorised');
-    if (token.status === 'locked') return refuse('token_locked');
+    const lockEnds = lockedUntil(token, now);
+    if (lockEnds) return refuse('token_locked', { lockedUntil: lockEnds.toISOString() });
     // An expired token cannot bundle; one that merely needs replacing still can.
     if (tokenDates(token, now).expired) return refuse('token_expired', { expiresOn: token.expiresOn });
 

@@ -8,7 +8,7 @@ import { createBundling } from './bundling.js';
 import { createDrivers } from './drivers.js';
 import { createHandoffs } from './handoffs.js';
 import { createConsignmentStatus, createRegistrationStatus } from './status.js';
-import { createTokens } from './tokens.js';
+import { createTokens, type TokenLockNotifier } from './tokens.js';
 
 export interface ServiceDeps {
   ports: DataPorts;
@@ -19,15 +19,24 @@ export interface ServiceDeps {
   /** Audit, hand-off and outbox records older than this are purged. */
   retentionDays: number;
   logger?: Logger;
+  /** Tells a driver that their token has just been locked (an SMS in production). */
+  notifyLocked?: TokenLockNotifier;
 }
 
 const DAY_MS = 86_400_000;
 
-export function createServices({ ports, clock, outbound, directory, guidance, retentionDays, logger }: ServiceDeps): Services {
+export function createServices({ ports, clock, outbound, directory, guidance, retentionDays, logger, notifyLocked }: ServiceDeps): Services {
   const audit = createAuditor({ audit: ports.audit, clock, ...(logger ? { logger } : {}) });
   return {
     drivers: createDrivers({ drivers: ports.drivers }),
-    tokens: createTokens({ drivers: ports.drivers, tokens: ports.tokens, clock, audit }),
+    tokens: createTokens({
+      drivers: ports.drivers,
+      tokens: ports.tokens,
+      clock,
+      audit,
+      ...(notifyLocked ? { notifyLocked } : {}),
+      ...(logger ? { logger } : {}),
+    }),
     consignments: createConsignmentStatus({ consignments: ports.consignments, clock, audit }),
     registrations: createRegistrationStatus({ registrations: ports.registrations, audit }),
     bundling: createBundling({

@@ -24,21 +24,44 @@ export interface DriverRepository {
   isDemoNumber(e164: string): Promise<boolean>;
 }
 
+/** How wrong codes lock a token (src/core/tokens.ts holds the policy in force). */
+export interface LockPolicy {
+  /** Wrong codes in a row that lock the token. */
+  lockAfter: number;
+  /** The first lock's length, in milliseconds; each further lock doubles it. */
+  firstLockMs: number;
+  /** The longest lock, in milliseconds. */
+  maxLockMs: number;
+}
+
+export interface FailureOutcome {
+  failedAttempts: number;
+  /** Locked at the time of the failure (by this failure or another). */
+  locked: boolean;
+  /** This failure started the lock. */
+  justLocked: boolean;
+  lockedUntil: Date | null;
+}
+
 export interface TokenRepository {
   /** The driver's token in service (not replaced), or null. */
   currentForDriver(driverNo: string): Promise<Token | null>;
   bySerial(serial: string): Promise<Token | null>;
   /**
-   * Atomically accepts TOTP step `step`: succeeds only while the token is active and `step` is
-   * greater than the last used step; on success records the step and clears the failure count.
+   * Atomically accepts TOTP step `step`: succeeds only while the token is not locked at `at` (active,
+   * or locked with the lock's time passed) and `step` is greater than the last used step; on
+   * success records the step and clears the failure count, the lock and the lock count.
    */
   consumeStep(serial: string, step: number, at: Date): Promise<boolean>;
   /**
-   * Atomically counts one wrong code; the `lockAfter`-th wrong code in a row locks the token.
-   * Returns the count after this failure and whether the token is now locked.
+   * Atomically counts one wrong code against a token that is not locked at `at` (a lock whose time
+   * has passed starts the count afresh); the `policy.lockAfter`-th wrong code in a row locks it for
+   * `policy.lockMs(n)`, n being this lock's number since the last right code. Returns the count
+   * after this failure, whether the token is locked at `at`, whether this failure locked it, and
+   * until when.
    */
-  recordFailure(serial: string, lockAfter: number, at: Date): Promise<{ failedAttempts: number; locked: boolean }>;
-  /** Clears the lock and the failure count. False when the token was not locked. */
+  recordFailure(serial: string, policy: LockPolicy, at: Date): Promise<FailureOutcome>;
+  /** Ends a lock in force at `at` and clears the counts (an agent, after checking identity). False when not locked. */
   unlock(serial: string, at: Date): Promise<boolean>;
   /**
    * Replaces the driver's current token with a new one (the old one becomes `replaced` and stops

@@ -76,7 +76,9 @@ export interface TokenStatusView {
   /** Expired or expiring within 60 days. */
   needsReplacing: boolean;
   expired: boolean;
+  /** Locked now, after wrong codes; `lockedUntil` (ISO) says when the lock ends. */
   locked: boolean;
+  lockedUntil: string | null;
   /** Days from today (Hong Kong date) to `expiresOn`: 0 on the last valid day, negative once expired. */
   daysLeft: number;
 }
@@ -93,7 +95,8 @@ export type TokenCodeReason =
 export interface TokenService {
   /**
    * Verifies a 6-digit code and uses it up at once. A wrong code counts towards the lock
-   * (`detail.triesLeft`); the fifth in a row locks the token (`token_locked`, `detail.justLocked`).
+   * (`detail.triesLeft`); the fifth in a row locks the token (`token_locked`, `detail.justLocked`,
+   * `detail.lockedUntil`: when the lock ends, ISO).
    */
   verify(
     input: { driverNo: string; code: string },

@@ -8,9 +8,10 @@
  * code they just used. A code that is not six digits is `token_code_format` and does not count either.
  */
 import { z } from 'zod';
-import type { DriverRepository, TokenRepository } from './ports.js';
+import type { DriverRepository, LockPolicy, TokenRepository } from './ports.js';
 import type { Asker, TokenService, TokenStatusView } from './services.js';
-import { fail, ok, type Authorisation, type Clock, type Token } from './types.js';
+import { fail, ok, type Authorisation, type Clock, type Driver, type Token } from './types.js';
+import type { Logger } from '../logger.js';
 import { checkDriverNo, normaliseDigits } from './identifiers.js';
 import { matchStep } from './totp.js';
 import { hongKongDate } from './directory.js';
@@ -18,6 +19,24 @@ import { outcomeOf, type Auditor } from './audit.js';
 
 /** Wrong codes in a row that lock a token. */
 export const LOCK_AFTER = 5;
+const MINUTE_MS = 60_000;
+/**
+ * The token lock (README, "Token lock"): five wrong codes in a row, across calls and channels, lock
+ * the token for 15 minutes; each further lock doubles that, up to 24 hours. A right code after a
+ * lock has ended, or an agent's unlock, starts the doubling again. Guessing stays impossible (at
+ * most five guesses per lock against a million codes), while a stranger who knows a driver number
+ * can shut the driver out only briefly, and the driver is told by SMS the moment a lock starts.
+ */
+export const LOCK_POLICY: LockPolicy = { lockAfter: LOCK_AFTER, firstLockMs: 15 * MINUTE_MS, maxLockMs: 24 * 60 * MINUTE_MS };
+
+/** The length of the `n`th lock in a row (1 = the first), as the repository computes it. */
+export const lockMs = (n: number, policy: LockPolicy = LOCK_POLICY): number =>
+  Math.min(policy.firstLockMs * 2 ** Math.max(0, n - 1), policy.maxLockMs);
+
+/** When the token's lock ends, if it is locked at `now`; null when it is not. */
+export function lockedUntil(token: Pick<Token, 'status' | 'lockedUntil'>, now: Date): Date | null {
+  return token.status === 'locked' && token.lockedUntil !== null && token.lockedUntil.getTime() > now.getTime() ? token.lockedUntil : null;
+}
 /** How long a verified code authorises bundling. */
 export const AUTHORISATION_MS = 10 * 60_000;
 /** A token expiring within this many days needs replacing. */
@@ -40,7 +59,8 @@ export function tokenView(token: Token, now: Date): TokenStatusView {
     expiresOn: token.expiresOn,
     needsReplacing,
     expired,
-    locked: token.status === 'locked',
+    locked: lockedUntil(token, now) !== null,
+    lockedUntil: lockedUntil(token, now)?.toISOString() ?? null,
     daysLeft,
   };
 }
@@ -50,14 +70,21 @@ type VerifyResult = Awaited<ReturnType<TokenService['verify']>>;
 const verifyInput = z.object({ driverNo: z.string(), code: z.string() });
 const driverInput = z.object({ driverNo: z.string() });
 
+/** Tells a driver that their token has just been locked (by SMS to their registered mobile). */
+export type TokenLockNotifier = (notice: { driver: Driver; serial: string; lockedAt: Date; lockedUntil: Date }) => Promise<void>;
+
 export interface TokensDeps {
   drivers: Pick<DriverRepository, 'byDriverNo'>;
   tokens: TokenRepository;
   clock: Clock;
   audit: Auditor;
+  /** Called once when a wrong code starts a lock; a failure is logged, never the caller's problem. */
+  notifyLocked?: TokenLockNotifier;
+  logger?: Logger;
+  policy?: LockPolicy;
 }
 
-export function createTokens({ drivers, tokens, clock, audit }: TokensDeps): TokenService {
+export function createTokens({ drivers, tokens, clock, audit, notifyLocked, logger, policy = LOCK_POLICY }: TokensDeps): TokenService {
   /** The driver (by a well-formed number) and their token in service. */
   const lookup = async (raw: string) => {
     const id = checkDriverNo(raw);
@@ -77,23 +104,36 @@ export function createTokens({ drivers, tokens, clock, audit }: TokensDeps): Tok
     if (!token) return done(fail('token_missing'));
     // Expired before locked: unlocking an expired token would not help the caller, replacing it does.
     if (tokenDates(token, now).expired) return done(fail('token_expired', { expiresOn: token.expiresOn }));
-    if (token.status === 'locked') return done(fail('token_locked', { justLocked: false }));
+    const until = lockedUntil(token, now);
+    if (until) return done(fail('token_locked', { justLocked: false, lockedUntil: until.toISOString() }));
     const code = normaliseDigits(parsed.data.code);
     if (!/^\d{6}$/.test(code)) return done(fail('token_code_format'));
 
     const step = matchStep(token.secretBase32, code, now);
     if (step === null) {
-      const { failedAttempts, locked } = await tokens.recordFailure(token.serial, LOCK_AFTER, now);
-      if (locked) return done(fail('token_locked', { justLocked: true, failedAttempts }));
-      return done(fail('token_code_wrong', { triesLeft: Math.max(0, LOCK_AFTER - failedAttempts), failedAttempts }));
+      const f = await tokens.recordFailure(token.serial, policy, now);
+      if (f.justLocked && f.lockedUntil) await tellLocked(driver, token.serial, now, f.lockedUntil);
+      if (f.locked) return done(fail('token_locked', { justLocked: f.justLocked, lockedUntil: f.lockedUntil!.toISOString(), failedAttempts: f.failedAttempts }));
+      return done(fail('token_code_wrong', { triesLeft: Math.max(0, policy.lockAfter - f.failedAttempts), failedAttempts: f.failedAttempts }));
     }
     if (!(await tokens.consumeStep(token.serial, step, now))) {
       // Either the step is used up (replay), or a wrong code elsewhere locked the token meanwhile.
       const after = await tokens.bySerial(token.serial);
-      if (after?.status === 'locked') return done(fail('token_locked', { justLocked: false }));
+      const lockEnds = after ? lockedUntil(after, now) : null;
+      if (lockEnds) return done(fail('token_locked', { justLocked: false, lockedUntil: lockEnds.toISOString() }));
       return done(fail('token_code_reused'));
     }
     return done(ok({ authorisation: { driverNo: driver.driverNo, serial: token.serial, until: now.getTime() + AUTHORISATION_MS } }));
+  };
+
+  /** The lock SMS: sent once per lock; its failure is logged and never changes what the caller hears. */
+  const tellLocked = async (driver: Driver, serial: string, lockedAt: Date, until: Date) => {
+    if (!notifyLocked) return;
+    try {
+      await notifyLocked({ driver, serial, lockedAt, lockedUntil: until });
+    } catch (err) {
+      logger?.error({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err), driverNo: driver.driverNo }, 'token lock notice not sent');
+    }
   };
 
   return {
@@ -102,7 +142,7 @@ export function createTokens({ drivers, tokens, clock, audit }: TokensDeps): Tok
       const { driverNo, result } = await verify(input, now);
       const detail: Record<string, unknown> = {};
       if (!result.ok && result.detail) {
-        for (const k of ['triesLeft', 'justLocked'] as const) if (k in result.detail) detail[k] = result.detail[k];
+        for (const k of ['triesLeft', 'justLocked', 'lockedUntil'] as const) if (k in result.detail) detail[k] = result.detail[k];
       }
       await audit.record(asker, { action: 'token.verify', driverNo, outcome: outcomeOf(result), ...(Object.keys(detail).length ? { detail } : {}) });
       return result;
@@ -142,11 +182,14 @@ export async function authorisationStands(
   tokens: Pick<TokenRepository, 'currentForDriver'>,
   auth: Authorisation,
   now: Date,
-): Promise<{ ok: true; token: Token } | { ok: false; reason: 'not_authorised' | 'token_missing' | 'token_locked' }> {
+): Promise<
+  { ok: true; token: Token } | { ok: false; reason: 'not_authorised' | 'token_missing'; detail?: undefined } | { ok: false; reason: 'token_locked'; detail: { lockedUntil: string } }
+> {
   if (!(auth.until > now.getTime())) return { ok: false, reason: 'not_authorised' };
   const token = await tokens.currentForDriver(auth.driverNo);
   if (!token) return { ok: false, reason: 'token_missing' };
   if (token.serial !== auth.serial) return { ok: false, reason: 'not_authorised' };
-  if (token.status === 'locked') return { ok: false, reason: 'token_locked' };
+  const until = lockedUntil(token, now);
+  if (until) return { ok: false, reason: 'token_locked', detail: { lockedUntil: until.toISOString() } };
   return { ok: true, token };
 }

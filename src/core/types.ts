@@ -72,6 +72,10 @@ export interface Token {
   failedAttempts: number;
   /** Last TOTP step accepted; steps <= this are refused. */
   lastUsedStep: number | null;
+  /** While `status` is 'locked': when the lock ends (a lock whose time has passed no longer holds). */
+  lockedUntil: Date | null;
+  /** Locks since the last right code or agent unlock: the next lock lasts twice as long as the last. */
+  lockCount: number;
 }
 
 export interface Bundle {

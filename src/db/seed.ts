@@ -68,6 +68,9 @@ const MINUTE = 60_000;
 const EARLIEST_CROSSING_MS = 30 * MINUTE;
 /** The fifth wrong code locks a token: a token seeded as locked has used them up. */
 const LOCK_AFTER = 5;
+/** A token seeded as locked is in its longest lock (24 hours from loading; README, "Token lock"). */
+const DEMO_LOCK_MS = 24 * 60 * MINUTE;
+const DEMO_LOCK_COUNT = 8;
 
 /** `YYYY-MM-DD` plus `days` (calendar arithmetic on the date itself, no time zone involved). */
 export function addDays(isoDate: string, days: number): string {
@@ -109,9 +112,10 @@ export async function seedDemo(sql: Sql, now: Date, opts: { force?: boolean; see
         const locked = t.status === 'locked';
         await tx`
           INSERT INTO tokens (serial, driver_no, secret_base32, label_colour, expires_on, status, failed_attempts, locked_at,
-            replaced_at, created_at)
+            locked_until, lock_count, replaced_at, created_at)
           VALUES (${t.serial}, ${d.driverNo}, ${t.secretBase32}, ${t.labelColour}, ${expiresOn}::date, ${t.status},
-            ${locked ? LOCK_AFTER : 0}, ${locked ? now : null}, ${t.status === 'replaced' ? now : null}, ${now})
+            ${locked ? LOCK_AFTER : 0}, ${locked ? now : null}, ${locked ? new Date(now.getTime() + DEMO_LOCK_MS) : null},
+            ${locked ? DEMO_LOCK_COUNT : 0}, ${t.status === 'replaced' ? now : null}, ${now})
           ON CONFLICT DO NOTHING`;
       }
     }

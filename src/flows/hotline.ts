@@ -49,13 +49,13 @@ import {
   date,
   digits,
   direction as directionWord,
-  driverName,
   f,
   GROUP,
   placeName,
   placeWithHours,
   registrationMsgs,
   time,
+  lockEnds,
   tokenBlock,
   tokenReminder,
   tokenStatusMsgs,
@@ -273,11 +273,13 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
         return { locale: LANGUAGE_BY_KEY[key]! };
       }),
       greet: assign(({ context }) => ({ say: [...context.say, f('greeting.welcome')] })),
-      /** By name, in the driver's language unless the channel already knows the caller's. */
+      /**
+       * A caller recognised by caller ID: greeted in the driver's language (unless the channel already
+       * knows the caller's), never by name: caller ID is not identity (README, "Before a code").
+       */
       greetDriver: assign(({ context }, p: { keepLocale: boolean }) => {
-        const d = context.callerDriver!;
-        const locale = p.keepLocale ? context.locale : d.locale;
-        return { locale, say: [...context.say, f('greeting.driver', { name: driverName(d, locale) })] };
+        const locale = p.keepLocale ? context.locale : context.callerDriver!.locale;
+        return { locale, say: [...context.say, f('greeting.welcome')] };
       }),
       identifyAsCaller: assign(({ context }) => ({ driver: context.callerDriver, driverNo: context.callerDriver?.driverNo ?? null })),
       pickVehicle: assign(({ context, event }) => {
@@ -421,7 +423,8 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
             where: 'identify.confirmCaller',
             agent: AGENT,
             why: 'option',
-            prompt: (ctx: HotlineContext) => [f('identify.confirmCaller', { name: driverName(ctx.callerDriver!, ctx.locale) })],
+            // No more than a masked driver number before a code (README, "Before a code").
+            prompt: (ctx: HotlineContext) => [f('identify.confirmCaller', { last: digits(ctx.callerDriver!.driverNo.slice(-4)) })],
             expect: menu(CONFIRM_CALLER_OPTIONS),
             answers: [
               { guard: choice(CONFIRM_CALLER_OPTIONS, '1'), target: 'identified', actions: 'identifyAsCaller' },
@@ -455,9 +458,9 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
               onError: failure('identify.identifying'),
             },
           },
-          identified: {
-            always: [{ guard: { type: 'afterIs', params: { after: 'tokenStatus' } }, target: '#hotline.token.loading' }, { target: 'tokenCheck' }],
-          },
+          // Everything about the driver's token and bundles comes after a code: a driver number,
+          // keyed or from caller ID, proves nothing.
+          identified: { always: [{ target: 'tokenCheck' }] },
           tokenCheck: {
             invoke: {
               src: 'tokenStatus',
@@ -467,24 +470,19 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
                 {
                   guard: ({ event }) => isOk(event.output) && event.output.token.locked,
                   target: '#hotline.blocked',
-                  actions: noticeMsgs(f('refusal.token_locked')),
+                  actions: assign(({ event }) => ({ notice: isOk(event.output) ? [f('refusal.token_locked', lockEnds(event.output.token))] : [] })),
                 },
                 {
+                  // Said before a code, so no date: no more than a code attempt would tell anyone.
                   guard: ({ event }) => isOk(event.output) && event.output.token.expired,
                   target: '#hotline.blocked',
-                  actions: assign(({ event }) => ({
-                    notice: isOk(event.output)
-                      ? [f('token.expiredNoBundling', { date: date(event.output.token.expiresOn) }), f('token.replaceHow')]
-                      : [],
-                  })),
+                  actions: noticeMsgs(f('refusal.token_expired'), f('token.replaceHow')),
                 },
                 {
-                  guard: ({ context, event }) => !context.reminded && isOk(event.output) && event.output.token.needsReplacing,
+                  // Kept for after the code: the reminder names the token's expiry date.
+                  guard: ({ event }) => isOk(event.output),
                   target: 'code',
-                  actions: assign(({ context, event }) => ({
-                    reminded: true,
-                    say: isOk(event.output) ? [...context.say, tokenReminder(event.output.token)] : context.say,
-                  })),
+                  actions: assign(({ event }) => ({ token: isOk(event.output) ? event.output.token : null })),
                 },
                 { target: 'code' },
               ],
@@ -508,7 +506,14 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
                 {
                   guard: ({ event }) => event.output.ok,
                   target: 'authorised',
-                  actions: assign(({ event }) => ({ auth: isOk(event.output) ? event.output.auth : null })),
+                  actions: assign(({ context, event }) => {
+                    // The token reminder (expiry date, label colour) only now that a code has proved who calls.
+                    const remind = !context.reminded && context.after !== 'tokenStatus' && context.token !== null && context.token.needsReplacing && !context.token.expired;
+                    return {
+                      auth: isOk(event.output) ? event.output.auth : null,
+                      ...(remind ? { reminded: true, say: [...context.say, tokenReminder(context.token!)] } : {}),
+                    };
+                  }),
                 },
                 {
                   guard: reasonIs('token_code_wrong'),
@@ -531,6 +536,7 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
           },
           authorised: {
             always: [
+              { guard: { type: 'afterIs', params: { after: 'tokenStatus' } }, target: '#hotline.token.loading' },
               { guard: { type: 'afterIs', params: { after: 'myBundles' } }, target: '#hotline.myBundles.loading' },
               { guard: { type: 'afterIs', params: { after: 'submit' } }, target: '#hotline.bundling.submitting' },
               { guard: { type: 'afterIs', params: { after: 'cancel' } }, target: '#hotline.myBundles.cancelling' },
@@ -928,7 +934,7 @@ export function createHotlineMachine({ services, clock }: FlowDeps) {
             ],
           }),
           mine: {
-            always: [{ guard: 'isIdentified', target: 'loading' }, { target: '#hotline.identify', actions: after('tokenStatus') }],
+            always: [{ guard: 'authorised', target: 'loading' }, { target: '#hotline.identify', actions: after('tokenStatus') }],
           },
           loading: {
             invoke: {

@@ -32,7 +32,6 @@ export interface DriverRef {
   locale: Locale;
 }
 
-export const driverName = (d: Pick<DriverRef, 'nameEn' | 'nameZh'>, locale: Locale): string => (locale === 'en' ? d.nameEn : d.nameZh);
 
 export interface CcrnInfo {
   ccrn: string;
@@ -119,9 +118,14 @@ export const KNOWN_COLOURS = ['purple', 'green', 'blue', 'red', 'orange', 'yello
 const colour = (c: string): MsgParam =>
   (KNOWN_COLOURS as readonly string[]).includes(c.toLowerCase()) ? word(`common:colour.${c.toLowerCase()}`) : c;
 
+/** When a token's lock ends (`detail.lockedUntil` of a `token_locked` refusal, or a status view's), as a time to say. */
+export const lockEnds = (detail: { lockedUntil?: unknown } | null | undefined): Record<string, MsgParam> => ({
+  until: time(String(detail?.lockedUntil)),
+});
+
 export function tokenStatusMsgs(t: TokenStatusView): Msg[] {
   const p = { colour: colour(t.labelColour), date: date(t.expiresOn), days: t.daysLeft };
-  if (t.locked) return [f('token.status.locked', p)];
+  if (t.locked) return [f('token.status.locked', lockEnds(t))];
   if (t.expired) return [f('token.status.expired', p)];
   if (t.needsReplacing) return [f('token.status.replaceSoon', p)];
   return [f('token.status.fine', p)];
@@ -198,9 +202,10 @@ export function bundleRefusal(reason: BundleReason | string, detail?: Record<str
     case 'ccrn_format':
     case 'ccrn_check_digit':
       return f('miss.ccrn_check_digit');
+    case 'token_locked':
+      return f('refusal.token_locked', lockEnds(detail));
     case 'vehicle_not_registered':
     case 'token_expired':
-    case 'token_locked':
     case 'token_missing':
     case 'driver_unknown':
     case 'no_ccrns':
@@ -215,7 +220,7 @@ export function bundleRefusal(reason: BundleReason | string, detail?: Record<str
 export function tokenBlock(reason: TokenCodeReason, detail?: Record<string, unknown>): Msg[] {
   switch (reason) {
     case 'token_locked':
-      return [detail?.justLocked ? f('code.lockedNow') : f('refusal.token_locked')];
+      return [f(detail?.justLocked ? 'code.lockedNow' : 'refusal.token_locked', lockEnds(detail))];
     case 'token_expired':
       return [f('refusal.token_expired'), f('token.replaceHow')];
     case 'token_missing':

@@ -111,16 +111,24 @@ describe.each(dbTargets())('FAQ rules on $name', (target) => {
       expect(await services.bundling.bundle({ authorisation: noAuth, vehicleMark: 'AB1234', ccrns: [ccrn('in2')] }, voice())).toEqual({ ok: false, reason: 'not_authorised' });
     });
 
-    it('DESIGN (lock): five wrong codes in a row, across calls and channels, lock the token; only an agent unlocks it', async () => {
+    it('DESIGN (lock): five wrong codes in a row, across calls and channels, lock the token for 15 minutes; an agent unlocks at once', async () => {
       const d = await makeDriver(db.sql);
       const wrong = codeAt(d.secret, clock.now(), -10);
       const channels = [voice(), { channel: 'sms' as const, caller: d.mobile }, voice(), { channel: 'web' as const, caller: null }, voice()];
       const outcomes = [];
       for (const asker of channels) outcomes.push(await servicesOver(db.sql, clock).tokens.verify({ driverNo: d.driverNo, code: wrong }, asker));
       expect(outcomes.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([...Array(4).fill('token_code_wrong'), 'token_locked']);
-      clock.advance(3_600_000);
+      clock.advance(14 * 60_000);
       expect(await services.tokens.verify({ driverNo: d.driverNo, code: codeAt(d.secret, clock.now()) }, voice())).toMatchObject({ reason: 'token_locked' });
       expect(await services.tokens.unlock({ driverNo: d.driverNo }, { agentId: 'agent-2' })).toMatchObject({ ok: true });
+      expect((await services.tokens.verify({ driverNo: d.driverNo, code: codeAt(d.secret, clock.now()) }, voice())).ok).toBe(true);
+    });
+
+    it('DESIGN (lock): a stranger who knows a driver number cannot shut the driver out for long: the lock ends by itself', async () => {
+      const d = await makeDriver(db.sql);
+      const wrong = codeAt(d.secret, clock.now(), -10);
+      for (let i = 0; i < 5; i++) await services.tokens.verify({ driverNo: d.driverNo, code: wrong }, voice());
+      clock.advance(15 * 60_000);
       expect((await services.tokens.verify({ driverNo: d.driverNo, code: codeAt(d.secret, clock.now()) }, voice())).ok).toBe(true);
     });
 

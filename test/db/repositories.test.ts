@@ -5,6 +5,7 @@ import { createDataPorts } from '../../src/db/repositories/index.js';
 import { fail, ok, type Consignment } from '../../src/core/types.js';
 import { checkBundleRef } from '../../src/core/identifiers.js';
 import { dbTargets } from '../helpers/db.js';
+import { LOCK_POLICY } from '../../src/core/tokens.js';
 import { bundleCounts, makeConsignment, makeDriver, MINUTE } from '../core/services/support.js';
 
 const T0 = new Date('2026-11-26T02:00:00Z');
@@ -17,6 +18,10 @@ const input = (driverNo: string, vehicleMark: string, ccrns: string[], at = T0) 
   earliestCrossingAt: new Date(at.getTime() + 30 * MINUTE),
 });
 const accept = () => ok({});
+/** T0 plus `minutes`. */
+const at = (minutes: number) => new Date(T0.getTime() + minutes * MINUTE);
+/** The policy in force, but three wrong codes to a lock (shorter tests). */
+const POLICY3 = { ...LOCK_POLICY, lockAfter: 3 };
 
 describe.each(dbTargets())('data ports on $name', (target) => {
   let db: Database;
@@ -62,34 +67,70 @@ describe.each(dbTargets())('data ports on $name', (target) => {
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
-    it('locks on the lockAfter-th failure, refuses steps while locked, and unlocks', async () => {
+    it('locks on the lockAfter-th failure for the first lock time, refuses steps while locked, and unlocks', async () => {
       const d = await makeDriver(db.sql);
       const counts = [];
-      for (let i = 0; i < 3; i++) counts.push(await ports.tokens.recordFailure(d.serial, 3, T0));
+      for (let i = 0; i < 3; i++) counts.push(await ports.tokens.recordFailure(d.serial, POLICY3, T0));
+      const until = new Date(T0.getTime() + 15 * MINUTE);
       expect(counts).toEqual([
-        { failedAttempts: 1, locked: false },
-        { failedAttempts: 2, locked: false },
-        { failedAttempts: 3, locked: true },
+        { failedAttempts: 1, locked: false, justLocked: false, lockedUntil: null },
+        { failedAttempts: 2, locked: false, justLocked: false, lockedUntil: null },
+        { failedAttempts: 3, locked: true, justLocked: true, lockedUntil: until },
       ]);
-      expect(await ports.tokens.recordFailure(d.serial, 3, T0)).toEqual({ failedAttempts: 3, locked: true });
-      expect(await ports.tokens.consumeStep(d.serial, 7000, T0)).toBe(false);
-      expect(await ports.tokens.unlock(d.serial, T0)).toBe(true);
-      expect(await ports.tokens.unlock(d.serial, T0)).toBe(false);
-      expect(await ports.tokens.bySerial(d.serial)).toMatchObject({ status: 'active', failedAttempts: 0 });
+      // Another wrong code during the lock changes nothing and does not start another lock.
+      expect(await ports.tokens.recordFailure(d.serial, POLICY3, at(1))).toEqual({ failedAttempts: 3, locked: true, justLocked: false, lockedUntil: until });
+      expect(await ports.tokens.consumeStep(d.serial, 7000, at(1))).toBe(false);
+      expect(await ports.tokens.unlock(d.serial, at(1))).toBe(true);
+      expect(await ports.tokens.unlock(d.serial, at(1))).toBe(false);
+      expect(await ports.tokens.bySerial(d.serial)).toMatchObject({ status: 'active', failedAttempts: 0, lockedUntil: null, lockCount: 0 });
+    });
+
+    it('ends a lock when its time has passed: the count starts afresh and the next lock lasts twice as long', async () => {
+      const d = await makeDriver(db.sql);
+      for (let i = 0; i < 3; i++) await ports.tokens.recordFailure(d.serial, POLICY3, T0);
+      // At the last minute of the lock, still locked; an agent finds it locked.
+      expect((await ports.tokens.recordFailure(d.serial, POLICY3, at(14))).locked).toBe(true);
+      // Once it has ended: a wrong code counts as the first of a new run.
+      expect(await ports.tokens.recordFailure(d.serial, POLICY3, at(15))).toEqual({ failedAttempts: 1, locked: false, justLocked: false, lockedUntil: null });
+      expect(await ports.tokens.unlock(d.serial, at(15))).toBe(false);
+      await ports.tokens.recordFailure(d.serial, POLICY3, at(16));
+      const second = await ports.tokens.recordFailure(d.serial, POLICY3, at(16));
+      expect(second).toEqual({ failedAttempts: 3, locked: true, justLocked: true, lockedUntil: at(16 + 30) });
+      // Third lock: 60 minutes; and so on, never more than the longest lock.
+      for (let i = 0; i < 3; i++) await ports.tokens.recordFailure(d.serial, POLICY3, at(46));
+      expect((await ports.tokens.bySerial(d.serial))?.lockedUntil).toEqual(at(46 + 60));
+      let t = 106;
+      for (let lock = 4; lock <= 9; lock++) {
+        for (let i = 0; i < 3; i++) await ports.tokens.recordFailure(d.serial, POLICY3, at(t));
+        const expected = Math.min(15 * 2 ** (lock - 1), 24 * 60);
+        expect((await ports.tokens.bySerial(d.serial))?.lockedUntil).toEqual(at(t + expected));
+        t += expected;
+      }
+      expect((await ports.tokens.bySerial(d.serial))?.lockCount).toBe(9);
+    });
+
+    it('a right code after a lock has ended is accepted and starts the doubling again', async () => {
+      const d = await makeDriver(db.sql);
+      for (let i = 0; i < 3; i++) await ports.tokens.recordFailure(d.serial, POLICY3, T0);
+      expect(await ports.tokens.consumeStep(d.serial, 8000, at(14))).toBe(false);
+      expect(await ports.tokens.consumeStep(d.serial, 8000, at(15))).toBe(true);
+      expect(await ports.tokens.bySerial(d.serial)).toMatchObject({ status: 'active', failedAttempts: 0, lockCount: 0, lockedUntil: null });
+      for (let i = 0; i < 3; i++) await ports.tokens.recordFailure(d.serial, POLICY3, at(20));
+      expect((await ports.tokens.bySerial(d.serial))?.lockedUntil).toEqual(at(20 + 15));
     });
 
     it('counts concurrent failures exactly', async () => {
       const d = await makeDriver(db.sql);
-      const results = await Promise.all(Array.from({ length: 7 }, () => ports.tokens.recordFailure(d.serial, 5, T0)));
-      expect(results.filter((r) => r.locked).length).toBeGreaterThanOrEqual(1);
+      const results = await Promise.all(Array.from({ length: 7 }, () => ports.tokens.recordFailure(d.serial, LOCK_POLICY, T0)));
+      expect(results.filter((r) => r.justLocked)).toHaveLength(1);
       expect(results.map((r) => r.failedAttempts).sort()).toEqual([1, 2, 3, 4, 5, 5, 5]);
-      expect((await ports.tokens.bySerial(d.serial))?.failedAttempts).toBe(5);
+      expect(await ports.tokens.bySerial(d.serial)).toMatchObject({ failedAttempts: 5, lockCount: 1 });
     });
 
     it('clears the failure count when a step is accepted', async () => {
       const d = await makeDriver(db.sql);
-      await ports.tokens.recordFailure(d.serial, 5, T0);
-      await ports.tokens.recordFailure(d.serial, 5, T0);
+      await ports.tokens.recordFailure(d.serial, LOCK_POLICY, T0);
+      await ports.tokens.recordFailure(d.serial, LOCK_POLICY, T0);
       expect(await ports.tokens.consumeStep(d.serial, 42, T0)).toBe(true);
       expect((await ports.tokens.bySerial(d.serial))?.failedAttempts).toBe(0);
     });
@@ -109,6 +150,8 @@ describe.each(dbTargets())('data ports on $name', (target) => {
         status: 'active',
         failedAttempts: 0,
         lastUsedStep: null,
+        lockedUntil: null,
+        lockCount: 0,
       });
       expect((await ports.tokens.bySerial(d.serial))?.status).toBe('replaced');
       expect(await ports.tokens.consumeStep(d.serial, 1, T0)).toBe(false);

@@ -10,6 +10,7 @@ import type { SessionStore } from '../../src/sessions/port.js';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { createRedisSessionStore } from '../../src/sessions/redis.js';
+import { formatTime } from '../../src/i18n.js';
 
 describe.each(dbTargets())('hotline bundling on $name', (target) => {
   let h: FlowHarness;
@@ -42,21 +43,23 @@ describe.each(dbTargets())('hotline bundling on $name', (target) => {
     const c = h.conversation({ caller: DEMO.lee.mobile });
     await c.open();
     expect(c.last.reply.locale).toBe('en');
-    expect(c.heard()).toMatch(/^Hello, LEE Siu Ming\. Welcome to ROCARS\.\nMain menu\./);
+    // Caller ID is not identity: no name, and nothing about the token, before a code.
+    expect(c.heard()).toMatch(/^Welcome to ROCARS\.\nMain menu\./);
 
     await c.press('1');
     expect(c.heard()).toMatch(/1: bundling consignments with your vehicle\n2: hearing or cancelling your bundles/);
     await c.press('1');
-    expect(c.heard()).toMatch(/^Are you LEE Siu Ming\?\n1: yes\n2: another driver number\n9: another language$/);
+    expect(c.heard()).toMatch(/^Are you the driver whose number ends in 0024\?\n1: yes\n2: another driver number\n9: another language$/);
 
-    // Lee's token expires in 20 days: the reminder comes right after identification, before the code.
+    // Lee's token expires in 20 days: the reminder names its date, so it waits for the code.
     await c.press('1');
     expect(c.last.state).toBe('identify.code');
-    expect(c.heard()).toMatch(/^Please note: your security token expires on \d+ December 2026 and needs replacing\./);
+    expect(c.heard()).toBe('Please send the 6-digit code now shown on your security token.');
     expect(c.last.reply.expect).toEqual({ kind: 'digits', min: 6, max: 6, name: 'tokenCode', timeoutSec: 15 });
 
     await c.press(h.code('lee'));
-    expect(c.heard()).toBe('Which vehicle are you bundling with?\n1: vehicle CD 5678\n2: vehicle EF 901');
+    expect(c.heard()).toMatch(/^Please note: your security token expires on \d+ December 2026 and needs replacing\./);
+    expect(c.heard()).toMatch(/Which vehicle are you bundling with\?\n1: vehicle CD 5678\n2: vehicle EF 901$/);
     await c.press('1');
     expect(c.last.reply.expect).toMatchObject({ kind: 'digits', min: 12, max: 12, finishKey: '#' });
 
@@ -184,12 +187,14 @@ describe.each(dbTargets())('hotline bundling on $name', (target) => {
     expect(said[1]).toMatch(/You have 3 tries left/);
     expect(said[2]).toMatch(/You have 2 tries left/);
     expect(said[3]).toMatch(/^That code is not correct\. You have one try left: one more wrong code locks your token\./);
+    // Locked for 15 minutes from the fifth wrong code, said in Hong Kong time.
+    const until = formatTime(new Date(h.clock.now().getTime() + 15 * 60_000).toISOString(), 'en');
     expect(said[4]).toBe(
-      'That code is not correct either. After five wrong codes your token is now locked. Only an agent can unlock it, after checking your identity.\n' +
+      `That code is not correct either. After five wrong codes in a row your token is locked until ${until}. An agent can unlock it sooner, after checking your identity.\n` +
         'You can speak to an agent, or go back to the main menu.\n0: an agent\n9: the main menu',
     );
-    const [token] = await h.db.sql<{ status: string }[]>`SELECT status FROM tokens WHERE driver_no = ${d.driverNo}`;
-    expect(token?.status).toBe('locked');
+    const [token] = await h.db.sql<{ status: string; locked_until: Date }[]>`SELECT status, locked_until FROM tokens WHERE driver_no = ${d.driverNo}`;
+    expect(token).toEqual({ status: 'locked', locked_until: new Date(h.clock.now().getTime() + 15 * 60_000) });
 
     await c.press('0');
     expect(c.last.reply.expect).toBeNull();
@@ -236,13 +241,16 @@ describe.each(dbTargets())('hotline bundling on $name', (target) => {
     await locked.open();
     for (const k of ['1', '1', '1']) await locked.press(k);
     expect(locked.last.state).toBe('blocked');
-    expect(locked.heard()).toMatch(/^Your security token is locked after five wrong codes\. Only an agent can unlock it, after checking your identity\./);
+    const [wang] = await h.db.sql<{ locked_until: Date }[]>`SELECT locked_until FROM tokens WHERE driver_no = ${DEMO.wang.driverNo}`;
+    expect(locked.heard()).toMatch(
+      new RegExp(`^Your security token is locked after five wrong codes in a row, until ${formatTime(wang!.locked_until.toISOString(), 'en')}\\. An agent can unlock it sooner`),
+    );
 
     const expired = h.conversation({ caller: DEMO.ho.mobile, locale: 'en' });
     await expired.open();
     for (const k of ['1', '1', '1']) await expired.press(k);
     expect(expired.last.state).toBe('blocked');
-    expect(expired.heard()).toMatch(/^Your security token expired on 31 May 2024 and can no longer be used for bundling\.\nPlease replace it at one of the 12 designated post offices/);
+    expect(expired.heard()).toMatch(/^Your security token has expired and cannot be used for bundling\.\nPlease replace it at one of the 12 designated post offices/);
   });
 
   it('asks for a new code when the 10-minute authorisation has run out, then bundles', async () => {

@@ -22,6 +22,7 @@ import { checkBundleRef, checkCcrn, checkVehicleMark, formatVehicleMark } from '
 import { maskPhone } from '../../core/mask.js';
 import type { SmsCommand } from './parse.js';
 import { joinList } from './render.js';
+import { lockEnds } from '../../flows/messages.js';
 import { hongKongParts } from '../../core/directory.js';
 
 export interface CommandDeps {
@@ -152,6 +153,7 @@ function ccrnRefusal(reason: string, ccrn: string, direction?: string): Msg {
 
 function tokenRefusal(reason: string, detail: Record<string, unknown> | undefined): Msg {
   if (reason === 'token_code_wrong') return refusal(reason, { count: Number(detail?.triesLeft ?? 0) });
+  if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
   return refusal(reason);
 }
 
@@ -224,6 +226,7 @@ function bundleRefusal(reason: BundleReason, detail: Record<string, unknown> | u
   if (reason === 'vehicle_not_registered') {
     return refusal(reason, { vehicle: formatVehicleMark(vehicle), vehicles: vehicles(driver) });
   }
+  if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
   return refusal(reason);
 }
 
@@ -278,7 +281,7 @@ async function token(ctx: CommandContext, deps: CommandDeps): Promise<CommandAns
   if (!s.ok) return say(refusal(s.reason), m('token.bring'));
   const t = s.token;
   const colour: MsgParam = { kind: 'key', key: `sms:colour.${t.labelColour}` };
-  if (t.locked && !t.expired) return say(m('token.locked'));
+  if (t.locked && !t.expired) return say(m('token.locked', lockEnds(t)));
   if (t.expired) return say(m('token.expired', { serial: t.serial, date: date(t.expiresOn) }), m('token.bring'));
   if (t.needsReplacing) return say(m('token.replace', { serial: t.serial, colour, date: date(t.expiresOn) }), m('token.bring'));
   return say(m('token.ok', { serial: t.serial, colour, date: date(t.expiresOn) }));

@@ -621,7 +621,7 @@ export function TokenPage(p: {
               date: formatDate(s.expiresOn, v.locale),
             })}
           </p>
-          {s.locked && <p>{t('web:token.status_locked')}</p>}
+          {s.locked && s.lockedUntil && <p>{t('web:token.status_locked', { until: formatTime(s.lockedUntil, v.locale) })}</p>}
         </div>
       )}
       <form method="post" action="/token">

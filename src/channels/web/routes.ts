@@ -13,7 +13,7 @@ import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
 import type { Asker, ConsignmentView } from '../../core/services.js';
 import { checkBundleRef, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
-import { tFor } from '../../i18n.js';
+import { formatTime, tFor } from '../../i18n.js';
 import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
 import {
@@ -262,6 +262,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       if (!v.ok) {
         const params: Record<string, string | number> = {};
         if (v.reason === 'token_code_wrong') params.count = Number(v.detail?.triesLeft ?? 0);
+        if (v.reason === 'token_locked') params.until = formatTime(String(v.detail?.lockedUntil), r.v.locale);
         return codeStep(r, flow, [{ field: 'code', key: `web:error.${v.reason}`, params }], carry, undefined, 400);
       }
       const auth = v.authorisation;
@@ -356,7 +357,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       }
       if (b.reason === 'not_authorised' || b.reason === 'token_locked' || b.reason === 'token_expired' || b.reason === 'token_missing') {
         await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, ...(d.driverNo ? { driverNo: d.driverNo } : {}) }));
-        return codeStep(r, 'bundle', [{ field: 'code', key: `web:error.${b.reason}` }], carry, undefined, 400);
+        const params: Record<string, string> = b.reason === 'token_locked' ? { until: formatTime(String(b.detail?.lockedUntil), r.v.locale) } : {};
+        return codeStep(r, 'bundle', [{ field: 'code', key: `web:error.${b.reason}`, params }], carry, undefined, 400);
       }
       const ccrn = typeof b.detail?.ccrn === 'string' ? b.detail.ccrn : null;
       const field = b.reason === 'vehicle_not_registered' ? 'vehicle' : 'ccrns';

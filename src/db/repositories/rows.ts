@@ -24,11 +24,13 @@ export interface TokenRow {
   status: StoredTokenStatus;
   failed_attempts: number;
   last_used_step: string | number | null;
+  locked_until: Date | null;
+  lock_count: number;
 }
 
 /** Columns of `tokens` with the date as text (a `date` would come back as a UTC Date). */
 export const TOKEN_COLUMNS = `serial, driver_no, secret_base32, label_colour, expires_on::text AS expires_on, status,
-  failed_attempts, last_used_step`;
+  failed_attempts, last_used_step, locked_until, lock_count`;
 
 export const toToken = (r: TokenRow): Token => ({
   serial: r.serial,
@@ -39,6 +41,8 @@ export const toToken = (r: TokenRow): Token => ({
   status: r.status,
   failedAttempts: r.failed_attempts,
   lastUsedStep: r.last_used_step === null ? null : Number(r.last_used_step),
+  lockedUntil: r.locked_until,
+  lockCount: r.lock_count,
 });
 
 export interface DriverRow {

@@ -57,6 +57,8 @@ function longest(name: string, key: string): MsgParam {
     case 'vehicles':
       return 'AB 1234, CD 5678, EF 901, GH 2468';
     case 'time':
+    case 'until': // when a token lock ends
+    case 'at': // when it started
       return key.startsWith('centres.') ? '17:15' : { kind: 'time', iso: '2026-09-30T15:59:00Z' };
     case 'date':
       return { kind: 'date', iso: '2026-09-30' };

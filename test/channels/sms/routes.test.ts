@@ -179,7 +179,7 @@ describe.each(targets)('SMS channel on $name', ({ target, redis }) => {
       expect(await text(lee.mobile, `MYBUNDLES ${h.nextCode(lee.secret)}`)).toMatch(/Your active bundles/);
       expect((await h.rt.ports.tokens.currentForDriver(lee.driverNo))?.failedAttempts).toBe(0);
       expect(await text(ho.mobile, `綑綁 GH2468 ${ccrn.out3} ${h.code(ho.secret)}`)).toMatch(/保安編碼器已過期，不能綑綁/);
-      expect(await text(wang.mobile, `捆绑 FU123 ${ccrn.out3} ${h.code(wang.secret)}`)).toMatch(/编码错误5次，编码器已锁定/);
+      expect(await text(wang.mobile, `捆绑 FU123 ${ccrn.out3} ${h.code(wang.secret)}`)).toMatch(/保安编码连续错误5次，编码器锁定至\d+月\d+日/);
     });
 
     it('explains what is missing from a BUNDLE that does not fit', async () => {
@@ -382,9 +382,13 @@ describe.each(targets)('SMS channel on $name', ({ target, redis }) => {
   describe('lockout across channels', () => {
     it('locks the token on the fifth wrong code, and a right code then cannot unlock it', async () => {
       for (let i = 1; i <= 4; i++) expect(await text(chan.mobile, `我的綑綁 ${wrongCode(chan.secret)}`)).toMatch(new RegExp(`再錯${5 - i}次`));
-      expect(await text(chan.mobile, `我的綑綁 ${wrongCode(chan.secret)}`)).toMatch(/編碼錯誤5次，編碼器已鎖上/);
-      expect(await text(chan.mobile, `綑綁 AB1234 ${ccrn.out2} ${h.nextCode(chan.secret)}`)).toMatch(/已鎖上/);
+      expect(await text(chan.mobile, `我的綑綁 ${wrongCode(chan.secret)}`)).toMatch(/保安編碼連續錯誤5次，編碼器鎖上至\d+月\d+日/);
+      expect(await text(chan.mobile, `綑綁 AB1234 ${ccrn.out2} ${h.nextCode(chan.secret)}`)).toMatch(/鎖上至/);
       expect((await h.rt.ports.tokens.currentForDriver(chan.driverNo))?.status).toBe('locked');
+      // The driver's mobile is told once, in the driver's language (a demo number: into the outbox).
+      const notices = (await h.rt.ports.outbox.list(100)).filter((e) => e.purpose === 'token_locked' && e.toMasked === '+852****4567');
+      expect(notices).toHaveLength(1);
+      expect(notices[0]!.body).toMatch(/^ROCARS 香港海關：你的保安編碼器因保安編碼連續錯誤5次，於.+鎖上至.+。如非你本人操作，請致電3669 0000/);
     });
   });
 

@@ -75,7 +75,9 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
     const c = dial(d.mobile, BUNDLING);
     await c.post('/twilio/voice');
     expect(c.responses[0]!.type).toMatch(/^text\/xml/);
-    expect(c.prompt).toMatch(/Hello, TEST Driver .*Are you TEST Driver/);
+    // Caller ID is not identity: no name before a code, only the driver number's last four digits.
+    expect(c.prompt).toMatch(new RegExp(`^Welcome to the 24-hour ROCARS hotline\\. Are you the driver whose number ends in ${spokenDigits(d.driverNo.slice(-4))}\\?`));
+    expect(c.prompt).not.toContain('TEST Driver');
     await c.press('1');
     expect(c.prompt).toMatch(/6-digit code/);
     expect(c.gather!.numDigits).toBe('6');
@@ -231,8 +233,8 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
   it('stops bundling with an expired token, a locked token, or no vehicle, and says why', async () => {
     const sql = t.rt.db.sql;
     const cases = [
-      { d: await addDriver(sql, { expiresInDays: -3 }), code: false, said: /expired on .* can no longer be used for bundling.*replace it at one of the 12 designated post offices/ },
-      { d: await addDriver(sql, { tokenStatus: 'locked' }), code: false, said: /token is locked after five wrong codes\. Only an agent can unlock it/ },
+      { d: await addDriver(sql, { expiresInDays: -3 }), code: false, said: /has expired and cannot be used for bundling.*replace it at one of the 12 designated post offices/ },
+      { d: await addDriver(sql, { tokenStatus: 'locked' }), code: false, said: /token is locked after five wrong codes in a row, until .*\. An agent can unlock it sooner/ },
       { d: await addDriver(sql, { vehicles: [] }), code: true, said: /No vehicle is registered to you/ },
     ];
     for (const { d, code, said } of cases) {
@@ -260,7 +262,7 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
     expect(heard[0]).toMatch(/not correct\. You have 4 tries left/);
     expect(heard[2]).toMatch(/You have 2 tries left/);
     expect(heard[3]).toMatch(/one try left/);
-    expect(heard[4]).toMatch(/your token is now locked\. Only an agent can unlock it/);
+    expect(heard[4]).toMatch(/your token is locked until .*\. An agent can unlock it sooner/);
     expect((await t.rt.ports.tokens.bySerial(d.serial))?.status).toBe('locked');
     await c.press('0');
     expect(c.ended).toBe('enqueue');
@@ -358,7 +360,8 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
     const c = dial(d.mobile, BUNDLING);
     await c.post('/twilio/voice');
     expect(voices(c)).toEqual({ say: ['yue-HK'], gather: 'yue-Hant-HK' });
-    expect(c.prompt).toMatch(/你好！.*請問你係唔係測試司機？/);
+    expect(c.prompt).toMatch(/^歡迎致電.*請問你係唔係司機編號尾四個字係.*嘅司機？/);
+    expect(c.prompt).not.toContain('測試司機');
     await c.speak('係');
     expect(c.prompt).toMatch(/六位數字密碼/);
     await c.press(d.code());

@@ -51,8 +51,10 @@ export async function addDriver(
   for (const [i, mark] of vehicles.entries()) {
     await sql`INSERT INTO vehicles (driver_no, mark, position) VALUES (${driverNo}, ${mark}, ${i})`;
   }
-  await sql`INSERT INTO tokens (serial, driver_no, secret_base32, label_colour, expires_on, status, failed_attempts)
-    VALUES (${serial}, ${driverNo}, ${secret}, 'green', ${expires}, ${opts.tokenStatus ?? 'active'}, 0)`;
+  // A token made 'locked' is in a lock that outlasts any test (README, "Token lock").
+  const lockedUntil = opts.tokenStatus === 'locked' ? new Date('2100-01-01T00:00:00Z') : null;
+  await sql`INSERT INTO tokens (serial, driver_no, secret_base32, label_colour, expires_on, status, failed_attempts, locked_until, lock_count)
+    VALUES (${serial}, ${driverNo}, ${secret}, 'green', ${expires}, ${opts.tokenStatus ?? 'active'}, 0, ${lockedUntil}, ${lockedUntil ? 1 : 0})`;
   const code = (offset = 0) => codeAt(secret, new Date(), offset);
   return {
     driverNo,

@@ -108,7 +108,11 @@ describe.each(dbTargets())('bundling service on $name', (target) => {
     it('refuses once the token is locked, even within the authorisation', async () => {
       const { d, auth } = await authorisedDriver();
       for (let i = 0; i < 5; i++) await services.tokens.verify({ driverNo: d.driverNo, code: codeAt(d.secret, clock.now(), -5) }, voice());
-      expect(await refused({ authorisation: auth, vehicleMark: d.vehicles[0]!, ccrns: [await fresh()] })).toEqual({ ok: false, reason: 'token_locked' });
+      expect(await refused({ authorisation: auth, vehicleMark: d.vehicles[0]!, ccrns: [await fresh()] })).toEqual({
+        ok: false,
+        reason: 'token_locked',
+        detail: { lockedUntil: new Date(clock.now().getTime() + 15 * MINUTE).toISOString() },
+      });
     });
 
     it('refuses once the token has expired, even within the authorisation', async () => {

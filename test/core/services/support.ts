@@ -8,6 +8,7 @@ import { createServices } from '../../../src/core/create-services.js';
 import { createDirectory } from '../../../src/core/directory.js';
 import { createGuidance } from '../../../src/core/guidance.js';
 import { createOutbound } from '../../../src/core/outbound.js';
+import { smsTokenLockNotifier } from '../../../src/channels/sms/notices.js';
 import { dammCheckDigit } from '../../../src/core/identifiers.js';
 import type { Clock, Direction, IdDocumentType, StoredConsignmentStatus } from '../../../src/core/types.js';
 import type { Services } from '../../../src/core/services.js';
@@ -17,13 +18,16 @@ import type { DataPorts } from '../../../src/core/ports.js';
 export function servicesOver(sql: Sql, clock: Clock, retentionDays = 90, wrap: (p: DataPorts) => DataPorts = (p) => p): Services {
   const ports = wrap(createDataPorts(sql));
   const directory = createDirectory({ clock });
+  const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: null, clock });
   return createServices({
     ports,
     clock,
-    outbound: createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: null, clock }),
+    outbound,
     directory,
     guidance: createGuidance(directory),
     retentionDays,
+    // As production wires it: the lock notice goes out by SMS (here, into the outbox).
+    notifyLocked: smsTokenLockNotifier(outbound),
   });
 }
 
@@ -71,8 +75,9 @@ export async function makeDriver(
   const tokenSerial = `X${driverNo}`;
   if (!opts.noToken) {
     await sql`
-      INSERT INTO tokens (serial, driver_no, secret_base32, label_colour, expires_on, status)
-      VALUES (${tokenSerial}, ${driverNo}, ${secret}, 'green', ${opts.expiresOn ?? '2099-12-31'}::date, ${opts.tokenStatus ?? 'active'})`;
+      INSERT INTO tokens (serial, driver_no, secret_base32, label_colour, expires_on, status, locked_until, lock_count)
+      VALUES (${tokenSerial}, ${driverNo}, ${secret}, 'green', ${opts.expiresOn ?? '2099-12-31'}::date, ${opts.tokenStatus ?? 'active'},
+        ${opts.tokenStatus === 'locked' ? new Date('2100-01-01T00:00:00Z') : null}, ${opts.tokenStatus === 'locked' ? 1 : 0})`;
   }
   return { driverNo, serial: tokenSerial, secret, vehicles, mobile };
 }

@@ -5,6 +5,7 @@ import { createDataPorts } from '../../../src/db/repositories/index.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { dbTargets } from '../../helpers/db.js';
 import { fakeClock } from '../../helpers/clock.js';
+import { maskPhone } from '../../../src/core/mask.js';
 import { makeDriver, MINUTE, servicesOver, voice } from './support.js';
 
 // 17:00 UTC is 01:00 the next day in Hong Kong.
@@ -65,14 +66,15 @@ describe.each(dbTargets())('token service on $name', (target) => {
       ['token_code_wrong', 2],
       ['token_code_wrong', 1],
     ]);
-    expect(outcomes[4]).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: true } });
+    const until = new Date(clock.now().getTime() + 15 * MINUTE).toISOString();
+    expect(outcomes[4]).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: true, lockedUntil: until } });
 
     // Locked: even the right code is refused, and does not count.
     const right = await services.tokens.verify({ driverNo: d.driverNo, code: codeAt(d.secret, clock.now()) }, voice());
-    expect(right).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: false } });
-    expect(await services.tokens.status({ driverNo: d.driverNo })).toMatchObject({ ok: true, token: { locked: true } });
+    expect(right).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: false, lockedUntil: until } });
+    expect(await services.tokens.status({ driverNo: d.driverNo })).toMatchObject({ ok: true, token: { locked: true, lockedUntil: until } });
 
-    // Only an agent unlocks; then the right code works again.
+    // An agent unlocks at once; then the right code works again.
     expect(await services.tokens.unlock({ driverNo: d.driverNo }, { agentId: 'agent-7' })).toEqual({ ok: true, serial: d.serial });
     expect(await failedAttempts(d.serial)).toBe(0);
     const [audit] = await createDataPorts(db.sql).audit.list({ driverNo: d.driverNo, action: 'token.unlock' });
@@ -80,6 +82,91 @@ describe.each(dbTargets())('token service on $name', (target) => {
     const code = codeAt(d.secret, clock.now());
     usedCodes.push(code);
     expect((await services.tokens.verify({ driverNo: d.driverNo, code }, voice())).ok).toBe(true);
+  });
+
+  it('locks for 15 minutes, doubles each further lock up to 24 hours, and tells the driver by SMS each time a lock starts', async () => {
+    const own = fakeClock('2026-11-26T02:00:00Z'); // 10:00 in Hong Kong
+    const svc = servicesOver(db.sql, own);
+    const d = await makeDriver(db.sql);
+    const bad = wrongCode(d.secret);
+    const lockNotices = async () =>
+      (await createDataPorts(db.sql).outbox.list(1000)).filter((e) => e.purpose === 'token_locked' && e.toMasked === maskPhone(d.mobile));
+    const fiveWrong = async () => {
+      let last;
+      for (let i = 0; i < 5; i++) last = await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+      return last!;
+    };
+    const minutes = (iso: unknown) => (Date.parse(String(iso)) - own.now().getTime()) / MINUTE;
+
+    const first = await fiveWrong();
+    expect(first).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: true } });
+    expect(minutes(!first.ok && first.detail?.lockedUntil)).toBe(15);
+    const [notice, ...more] = await lockNotices();
+    expect(more).toHaveLength(0);
+    // In the driver's language (English here), with when it started and when it ends, Hong Kong time.
+    expect(notice?.body).toMatch(/^ROCARS: your security token was locked at 26 November( at)? 10:00 .*until 26 November( at)? 10:15\./);
+    expect(notice?.body).not.toContain(bad);
+
+    // Still locked at 14 minutes; the lock's end stands whatever is typed meanwhile, and no second SMS.
+    own.advance(14 * MINUTE);
+    expect(await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, sms)).toMatchObject({ reason: 'token_locked', detail: { justLocked: false } });
+    expect(await lockNotices()).toHaveLength(1);
+    // At 15 minutes the lock has ended by itself: five more wrong codes lock it for 30 minutes.
+    own.advance(1 * MINUTE);
+    expect(await svc.tokens.status({ driverNo: d.driverNo })).toMatchObject({ ok: true, token: { locked: false, lockedUntil: null } });
+    expect(await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice())).toMatchObject({ reason: 'token_code_wrong', detail: { triesLeft: 4 } });
+    for (let i = 0; i < 3; i++) await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    const second = await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    expect(minutes(!second.ok && second.detail?.lockedUntil)).toBe(30);
+    expect(await lockNotices()).toHaveLength(2);
+
+    // Locks 3 to 9: 60, 120, ... minutes, never more than 24 hours.
+    const lengths = [];
+    for (let lock = 3; lock <= 9; lock++) {
+      own.advance(48 * 60 * MINUTE); // past the lock before, whatever its length
+      const r = await fiveWrong();
+      lengths.push(minutes(!r.ok && r.detail?.lockedUntil));
+    }
+    expect(lengths).toEqual([60, 120, 240, 480, 960, 1440, 1440]);
+
+    // A right code after a lock has ended is accepted and starts the doubling again.
+    own.advance(24 * 60 * MINUTE);
+    const right = codeAt(d.secret, own.now());
+    usedCodes.push(right);
+    expect((await svc.tokens.verify({ driverNo: d.driverNo, code: right }, voice())).ok).toBe(true);
+    const again = await fiveWrong();
+    expect(minutes(!again.ok && again.detail?.lockedUntil)).toBe(15);
+  });
+
+  it('an agent unlocks at once, and the next lock is back to 15 minutes', async () => {
+    const own = fakeClock('2026-11-26T02:00:00Z');
+    const svc = servicesOver(db.sql, own);
+    const d = await makeDriver(db.sql);
+    const bad = wrongCode(d.secret);
+    for (let lock = 0; lock < 2; lock++) {
+      for (let i = 0; i < 5; i++) await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+      own.advance(60 * MINUTE);
+    }
+    for (let i = 0; i < 5; i++) await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    expect((await createDataPorts(db.sql).tokens.bySerial(d.serial))?.lockCount).toBe(3);
+    expect(await svc.tokens.unlock({ driverNo: d.driverNo }, { agentId: 'agent-9' })).toEqual({ ok: true, serial: d.serial });
+    const r = await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    expect(r).toMatchObject({ reason: 'token_code_wrong', detail: { triesLeft: 4 } });
+    for (let i = 0; i < 3; i++) await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    const locked = await svc.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    expect(!locked.ok && Date.parse(String(locked.detail?.lockedUntil)) - own.now().getTime()).toBe(15 * MINUTE);
+  });
+
+  it('a lock notice that cannot be sent changes nothing the caller hears', async () => {
+    const d = await makeDriver(db.sql);
+    const failing = servicesOver(db.sql, clock, 90, (p) => ({
+      ...p,
+      outbox: { ...p.outbox, add: async () => Promise.reject(new Error('outbox down')) },
+    }));
+    const bad = wrongCode(d.secret);
+    let last;
+    for (let i = 0; i < 5; i++) last = await failing.tokens.verify({ driverNo: d.driverNo, code: bad }, voice());
+    expect(last).toMatchObject({ ok: false, reason: 'token_locked', detail: { justLocked: true } });
   });
 
   it('counts wrong codes in a row only: a right code clears the count', async () => {
