@@ -3,6 +3,7 @@
  * carry the delivery, stage and attempt, so a callback settles its stage even when the worker
  * that sent it died before recording the sid. A failed SMS turns the stage into a call.
  */
+import { z } from 'zod';
 import type { OptOutRepository } from '../core/ports.js';
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
@@ -15,15 +16,44 @@ export interface AttemptRef {
   attempt: number;
 }
 
-/** Reads `delivery`, `stage` and `attempt` from a callback URL's query; names the first bad one. */
-export function parseAttemptRef(q: (name: string) => string | undefined): { ok: true; ref: AttemptRef } | { ok: false; field: string } {
-  const out: Record<string, number> = {};
-  for (const name of ['delivery', 'stage', 'attempt'] as const) {
-    const v = q(name);
-    if (!v || !/^\d{1,15}$/.test(v)) return { ok: false, field: name };
-    out[name] = Number(v);
+/** Postgres `integer` (int4): reminder_stages.stage and .attempt. */
+const INT4_MAX = 2_147_483_647;
+
+/**
+ * A query parameter holding a whole number from `min` to `max`: digits only (no sign, point,
+ * exponent or space), so that nothing out of its column's range reaches Postgres.
+ */
+const wholeNumber = (name: string, min: number, max: number) => {
+  const message = `${name} must be a whole number from ${min} to ${max}`;
+  return z
+    .string({ error: message })
+    .regex(/^\d{1,16}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+};
+
+/**
+ * The reference a reminder URL carries (src/reminders/dispatch.ts, attemptQuery), in the ranges of
+ * migration 002's columns: delivery a bigserial id (held as a JS number, so at most 2^53 - 1),
+ * stage an integer of days before expiry (0 = the last valid day, as REMINDER_STAGES allows),
+ * attempt an integer claim counter that starts at 1.
+ */
+export const attemptRefSchema = z.object({
+  delivery: wholeNumber('delivery', 1, Number.MAX_SAFE_INTEGER),
+  stage: wholeNumber('stage', 0, INT4_MAX),
+  attempt: wholeNumber('attempt', 1, INT4_MAX),
+});
+
+/** Reads `delivery`, `stage` and `attempt` from a callback URL's query; names the first bad one and why. */
+export function parseAttemptRef(
+  q: (name: string) => string | undefined,
+): { ok: true; ref: AttemptRef } | { ok: false; field: string; message: string } {
+  const r = attemptRefSchema.safeParse({ delivery: q('delivery'), stage: q('stage'), attempt: q('attempt') });
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return { ok: false, field: String(issue.path[0]), message: issue.message };
   }
-  return { ok: true, ref: { deliveryId: out.delivery!, stage: out.stage!, attempt: out.attempt! } };
+  return { ok: true, ref: { deliveryId: r.data.delivery, stage: r.data.stage, attempt: r.data.attempt } };
 }
 
 const SMS_STATE: Record<string, 'sent' | 'delivered' | 'failed'> = {

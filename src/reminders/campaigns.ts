@@ -9,14 +9,19 @@ import type { Clock, Locale, Result, Token } from '../core/types.js';
 import { fail, ok } from '../core/types.js';
 import { canReceiveSms, checkDriverNo } from '../core/identifiers.js';
 import { maskPhone } from '../core/mask.js';
+import { hongKongDate } from '../core/directory.js';
 import type { Campaign, CampaignReport, PlannedDelivery, ReminderChannel, ReminderRepository } from './ports.js';
 import { hongKongDateOf, planStages, type SendWindow } from './schedule.js';
 import { renderText, smsReminder } from './messages.js';
 
+/** A real calendar date written YYYY-MM-DD (2031-02-30 is not one). */
+const isRealDate = (s: string): boolean =>
+  /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s);
+
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-12-31')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real date');
+  .refine(isRealDate, 'is not a real date');
 
 const stagesSchema = z
   .union([z.string(), z.array(z.number())])
@@ -136,7 +141,11 @@ export interface CampaignService {
   list(): Promise<Campaign[]>;
   setStatus(id: number, status: 'active' | 'paused'): Promise<Campaign | null>;
   report(id: number): Promise<CampaignReport | null>;
-  /** Records a new token for the driver: the old one stops working, and its reminders stop. */
+  /**
+   * Records a new token for the driver: the old one stops working, and its reminders stop. The new
+   * token's expiry must be a real date after today in Hong Kong (valid for at least a day), else
+   * nothing changes: `expires_on_invalid`, `expires_on_not_future` (detail: today).
+   */
   replaceToken(
     driverNo: string,
     input: z.output<typeof replacementSchema>,
@@ -144,7 +153,7 @@ export interface CampaignService {
   ): Promise<
     Result<
       { oldSerial: string | null; serial: string; expiresOn: string; labelColour: string; remindersStopped: number },
-      'driver_no_format' | 'driver_no_check_digit' | 'driver_unknown' | 'serial_taken'
+      'driver_no_format' | 'driver_no_check_digit' | 'expires_on_invalid' | 'expires_on_not_future' | 'driver_unknown' | 'serial_taken'
     >
   >;
 }
@@ -288,6 +297,9 @@ export function createCampaignService(deps: CampaignServiceDeps): CampaignServic
       const checked = checkDriverNo(driverNo);
       if (!checked.ok) return fail(checked.reason === 'format' ? 'driver_no_format' : 'driver_no_check_digit');
       const now = clock.now();
+      if (!isRealDate(input.expiresOn)) return fail('expires_on_invalid');
+      const today = hongKongDate(now);
+      if (input.expiresOn <= today) return fail('expires_on_not_future', { today });
       const driver = await drivers.byDriverNo(checked.value);
       if (!driver) return fail('driver_unknown');
       if (await tokens.bySerial(input.serial)) return fail('serial_taken');

@@ -126,7 +126,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           ? await outbound.sendSms({ to: driver.mobile, body, purpose, statusCallback: `${base}/twilio/reminder/status/sms?${query}` })
           : await outbound.placeCall({
               to: driver.mobile,
-              url: `${base}/twilio/reminder/call?${query}`,
+              // lang: the apology, should the call's first turn fail, is in the driver's language.
+              url: `${base}/twilio/reminder/call?${query}&lang=${driver.locale}`,
               purpose,
               summary: body,
               statusCallback: `${base}/twilio/reminder/status/call?${query}`,

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminRoutes } from '../../src/channels/admin/routes.js';
 import { codeAt } from '../../src/core/totp.js';
 import { ADMIN_TOKEN, reminderRuntime, type ReminderRuntime } from './runtime.js';
-import { testDriverNo } from './fixtures.js';
+import { hkAt, testDriverNo } from './fixtures.js';
+import { fakeClock } from '../helpers/clock.js';
 
 // Demo seed: LEE Siu Ming (41000024) holds purple token T00010002 expiring in 20 days; HO Ka Yan
 // (41000043) a purple one that expired on 2024-05-31.
@@ -129,5 +130,53 @@ describe('admin API token replacement', () => {
     const { campaigns } = (await (await get('/admin/campaigns')).json()) as { campaigns: { id: number }[] };
     const report = await (await get(`/admin/campaigns/${campaigns[0]!.id}`)).json();
     expect(report).toMatchObject({ deliveries: 2, replaced: 1, pending: 1 });
+  });
+});
+
+describe('admin API token replacement: the new expiry and the fields', () => {
+  // 07:00 in Hong Kong on 7 November is still 6 November in UTC: "today" is Hong Kong's.
+  const clock = fakeClock(hkAt('2026-11-07', '07:00'));
+  let h: ReminderRuntime;
+  beforeAll(async () => {
+    h = await reminderRuntime({ clock });
+  });
+  afterAll(() => h?.close());
+
+  const replace = (body: unknown) =>
+    h.app.request(`/admin/drivers/${LEE}/token-replacement`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const tokensOf = () => h.rt.db.sql`SELECT * FROM tokens WHERE driver_no = ${LEE} ORDER BY serial`;
+
+  it.each([
+    [{ serial: 'T00020002', expiresOn: '1999-01-01' }, 'expiresOn', /after today \(2026-11-07 in Hong Kong\)/],
+    [{ serial: 'T00020002', expiresOn: '2026-11-06' }, 'expiresOn', /after today/],
+    [{ serial: 'T00020002', expiresOn: '2026-11-07' }, 'expiresOn', /after today/],
+    [{ serial: 'T00020002', expiresOn: '2031-02-30' }, 'expiresOn', /not a real date/],
+    [{ serial: 'T00020002', expiresOn: 'soon' }, 'expiresOn', /date like 2026-12-31/],
+    [{ serial: 'T00020002', expiresOn: '31/05/2031' }, 'expiresOn', /date like 2026-12-31/],
+    [{ serial: 'T00020002', expiresOn: 20310531 }, 'expiresOn', /./],
+    [{ serial: 'T-0002 0002', expiresOn: '2031-05-31' }, 'serial', /serial printed on the token/],
+    [{ serial: 12345678, expiresOn: '2031-05-31' }, 'serial', /./],
+    [{ serial: 'T00020002', expiresOn: '2031-05-31', labelColour: '#00ff00' }, 'labelColour', /colour name/],
+    [{ serial: 'T00020002', expiresOn: '2031-05-31', labelColour: '' }, 'labelColour', /colour name/],
+  ])('refuses %j with 400 naming %s, and the old token stays in service', async (body, field, why) => {
+    const before = await tokensOf();
+    const res = await replace(body);
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { field: string; message: string };
+    expect(answer.field).toBe(field);
+    expect(answer.message).toMatch(why);
+    expect(await tokensOf()).toEqual(before);
+  });
+
+  it('after those refusals the old code still works; tomorrow in Hong Kong is accepted', async () => {
+    const verify = await h.rt.services.tokens.verify({ driverNo: LEE, code: codeAt(LEE_SECRET, clock.now()) }, { channel: 'admin', caller: null });
+    expect(verify.ok).toBe(true);
+    const res = await replace({ serial: 'T00020003', expiresOn: '2026-11-08' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ oldSerial: LEE_SERIAL, serial: 'T00020003', expiresOn: '2026-11-08' });
   });
 });

@@ -165,6 +165,7 @@ describe('reminder call', () => {
     await queue.close();
     const placed = sim.sentTo(d.mobile!, 'call');
     expect(placed).toHaveLength(1);
+    expect(new URL(placed[0]!.url!).searchParams.get('lang')).toBe('en');
     const call = new Call({ base, publicBase: PUBLIC_BASE, authToken: AUTH_TOKEN, from: FROM, to: d.mobile!, callSid: placed[0]!.sid });
     calls.push(call);
     await call.post(placed[0]!.url!, { AnsweredBy: 'human', Direction: 'outbound-api' });
@@ -178,7 +179,7 @@ describe('reminder call', () => {
     expect(forged.responses[0]!.status).toBe(403);
     const bad = new Call({ base, publicBase: PUBLIC_BASE, authToken: AUTH_TOKEN, from: FROM, to: d.mobile! });
     await bad.post(`${PUBLIC_BASE}/twilio/reminder/call?delivery=${ref.deliveryId}&stage=x&attempt=1`);
-    expect(bad.responses[0]).toMatchObject({ status: 400, body: 'Bad Request: stage' });
+    expect(bad.responses[0]).toMatchObject({ status: 400, body: 'Bad Request: stage must be a whole number from 0 to 2147483647' });
   });
 
   it('apologises and offers an agent when the stage does not exist', async () => {
@@ -232,6 +233,6 @@ describe('reminder status callbacks (signed)', () => {
 
     const bad = await callback(`/twilio/reminder/status/sms?delivery=1&stage=30`, { MessageSid: 'SM' + 'c'.repeat(32), MessageStatus: 'sent' });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toBe('Bad Request: attempt');
+    expect(await bad.text()).toBe('Bad Request: attempt must be a whole number from 1 to 2147483647');
   });
 });

@@ -111,6 +111,22 @@ describe.each(dbTargets())('reminder campaigns on $name', (target) => {
       expect(audit[0]).toMatchObject({ channel: 'admin', outcome: 'replaced' });
     });
 
+    it('refuses an expiry that is not after today in Hong Kong, or not a real date, and changes nothing', async () => {
+      const d = testDriver(1);
+      const before = await ports.tokens.currentForDriver(d.driverNo);
+      for (const [expiresOn, reason] of [
+        ['1999-01-01', 'expires_on_not_future'],
+        ['2026-12-19', 'expires_on_not_future'],
+        ['2026-12-20', 'expires_on_not_future'], // today: a new token must be valid for at least a day
+        ['2031-02-30', 'expires_on_invalid'],
+        ['31/12/2031', 'expires_on_invalid'],
+      ] as const) {
+        expect(await service.replaceToken(d.driverNo, { serial: 'G00000008', expiresOn }, 't')).toMatchObject({ ok: false, reason });
+      }
+      expect(await ports.tokens.bySerial('G00000008')).toBeNull();
+      expect(await ports.tokens.currentForDriver(d.driverNo)).toEqual(before);
+    });
+
     it('refuses an unknown driver, a mistyped driver number and a serial in use', async () => {
       const mistyped = testDriver(1).driverNo.slice(0, 7) + String((Number(testDriver(1).driverNo[7]) + 1) % 10);
       expect(await service.replaceToken(mistyped, { serial: 'G00000009', expiresOn: '2031-12-31' }, 't')).toMatchObject({

@@ -127,7 +127,7 @@ describe.each(dbTargets())('reminder dispatch on $name', (target) => {
       const [stage] = await stagesOf(h, id);
       // Each claim is an attempt: the SMS queue's claim handed the stage to the call queue.
       const q = attemptQuery(stage!, stage!.attempt);
-      expect(calls[0]!.url).toBe(`${PUBLIC_BASE}/twilio/reminder/call?${q}`);
+      expect(calls[0]!.url).toBe(`${PUBLIC_BASE}/twilio/reminder/call?${q}&lang=${d!.locale}`);
       expect(calls[0]!.statusCallback).toBe(`${PUBLIC_BASE}/twilio/reminder/status/call?${q}`);
       expect(calls[0]!.machineDetection).toBe('DetectMessageEnd');
       expect(stage).toMatchObject({ channel: 'call', channelReason: 'no_sms_number', state: 'sent', callSid: calls[0]!.sid });

@@ -4,6 +4,7 @@
  * signed-webhook client (test/helpers/runtime.ts does the rest).
  */
 import type { Clock } from '../../src/core/types.js';
+import type { Logger } from '../../src/logger.js';
 import type { DbTarget } from '../helpers/db.js';
 import { createTestRuntime, type TestRuntime } from '../helpers/runtime.js';
 import { ACCOUNT_SID, AUTH_TOKEN, FROM } from './fake-twilio.js';
@@ -13,10 +14,11 @@ export const PUBLIC_BASE = 'https://rocars.example';
 
 export type ReminderRuntime = TestRuntime;
 
-export function reminderRuntime(opts: { target?: DbTarget; env?: Record<string, string>; clock?: Clock } = {}): Promise<ReminderRuntime> {
+export function reminderRuntime(opts: { target?: DbTarget; env?: Record<string, string>; clock?: Clock; logger?: Logger } = {}): Promise<ReminderRuntime> {
   return createTestRuntime({
     ...(opts.target ? { target: opts.target } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
     env: {
       PUBLIC_BASE_URL: PUBLIC_BASE,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,

@@ -97,6 +97,13 @@ export function adminRoutes(rt: Runtime): Hono {
         case 'driver_no_format':
         case 'driver_no_check_digit':
           return c.json({ error: r.reason, field: 'driverNo', message: 'must be the 8-digit driver number' }, 400);
+        case 'expires_on_invalid':
+          return c.json({ error: r.reason, field: 'expiresOn', message: 'is not a real date' }, 400);
+        case 'expires_on_not_future':
+          return c.json(
+            { error: r.reason, field: 'expiresOn', message: `must be after today (${String(r.detail?.today)} in Hong Kong): a new token must be valid for at least a day` },
+            400,
+          );
         case 'driver_unknown':
           return c.json({ error: r.reason, field: 'driverNo' }, 404);
         case 'serial_taken':

@@ -1,8 +1,9 @@
 /**
  * Twilio routes of outbound reminders, mounted at /twilio/reminder: the TwiML of a reminder call
  * (`/call`, then `/turn`), and the status callbacks of reminder messages and calls
- * (`/status/sms`, `/status/call`). Signed like every Twilio webhook (403 when forged); a failure
- * of ours still answers 200 with TwiML that apologises and offers an agent.
+ * (`/status/sms`, `/status/call`). Signed like every Twilio webhook (403 when forged); a bad
+ * delivery, stage or attempt in the URL answers 400 naming it; a failure of ours still answers 200:
+ * on a call, TwiML that apologises and offers an agent; to a status callback, an empty <Response/>.
  */
 import { Hono, type Context } from 'hono';
 import twilio from 'twilio';
@@ -30,6 +31,9 @@ export const REMINDER_PATH = '/twilio/reminder';
 export const reminderSessionKey = (callSid: string) => `voice:${callSid}`;
 
 const FINAL_CALL_STATUSES = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+/** What a status callback gets when we could not record it: nothing to do, and no error. */
+const EMPTY_RESPONSE = new twilio.twiml.MessagingResponse().toString();
 
 const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
 
@@ -108,17 +112,32 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
 
   const parsed = (c: Context) => {
     const ref = parseAttemptRef((name) => c.req.query(name));
-    if (!ref.ok) return { ok: false as const, field: ref.field };
+    if (!ref.ok) return { ok: false as const, problem: ref.message };
     const call = parseVoiceWebhook(twilioParams(c));
-    if (!call.ok) return { ok: false as const, field: call.field };
+    if (!call.ok) return { ok: false as const, problem: call.field };
     return { ok: true as const, ref: ref.ref, call: call.call };
+  };
+
+  /**
+   * A status callback we could not record (the database, a bug): Twilio still gets 200 and an empty
+   * <Response/>, never a 5xx. The stage stays as it was, for the safety net to settle. The log
+   * line names the delivery and the sid, never a number or a body.
+   */
+  const callbackFailed = (c: Context, channel: 'sms' | 'call', ref: AttemptRef, sid: string | undefined, err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as { code?: unknown }).code;
+    rt.logger.error(
+      { channel, delivery: ref.deliveryId, stage: ref.stage, attempt: ref.attempt, sid, err: { name: e.name, message: e.message, ...(typeof code === 'string' ? { code } : {}) } },
+      'reminder status callback failed',
+    );
+    return twiml(c, EMPTY_RESPONSE);
   };
 
   app.use('*', twilioWebhook(rt));
 
   app.post('/call', async (c) => {
     const p = parsed(c);
-    if (!p.ok) return c.text(`Bad Request: ${p.field}`, 400);
+    if (!p.ok) return c.text(`Bad Request: ${p.problem}`, 400);
     const answeredBy = twilioParams(c).AnsweredBy;
     if (answeredBy) {
       await kit.repo.recordAnsweredBy(p.ref, answeredBy, rt.clock.now()).catch((err: unknown) =>
@@ -131,7 +150,7 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
 
   app.post('/turn', async (c) => {
     const p = parsed(c);
-    if (!p.ok) return c.text(`Bad Request: ${p.field}`, 400);
+    if (!p.ok) return c.text(`Bad Request: ${p.problem}`, 400);
     const n = Number(c.req.query('n'));
     if (!Number.isSafeInteger(n) || n < 1) return c.text('Bad Request: n', 400);
     return turn(c, p.call, p.ref, voiceEvent(p.call), n);
@@ -139,19 +158,27 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
 
   app.post('/status/sms', async (c) => {
     const ref = parseAttemptRef((name) => c.req.query(name));
-    if (!ref.ok) return c.text(`Bad Request: ${ref.field}`, 400);
+    if (!ref.ok) return c.text(`Bad Request: ${ref.message}`, 400);
     const params = twilioParams(c);
     if (!params.MessageSid && !params.SmsSid) return c.text('Bad Request: MessageSid', 400);
-    await kit.callbacks.sms(ref.ref, params);
+    try {
+      await kit.callbacks.sms(ref.ref, params);
+    } catch (err) {
+      return callbackFailed(c, 'sms', ref.ref, params.MessageSid ?? params.SmsSid, err);
+    }
     return c.body(null, 204);
   });
 
   app.post('/status/call', async (c) => {
     const ref = parseAttemptRef((name) => c.req.query(name));
-    if (!ref.ok) return c.text(`Bad Request: ${ref.field}`, 400);
+    if (!ref.ok) return c.text(`Bad Request: ${ref.message}`, 400);
     const call = parseVoiceWebhook(twilioParams(c));
     if (!call.ok) return c.text(`Bad Request: ${call.field}`, 400);
-    await kit.callbacks.call(ref.ref, twilioParams(c));
+    try {
+      await kit.callbacks.call(ref.ref, twilioParams(c));
+    } catch (err) {
+      return callbackFailed(c, 'call', ref.ref, call.call.callSid, err);
+    }
     if (call.call.callStatus && FINAL_CALL_STATUSES.has(call.call.callStatus)) {
       await runner.end(reminderSessionKey(call.call.callSid)).catch(() => {});
     }

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditRepository } from '../../core/ports.js';
 import type { Channel } from '../../core/types.js';
+import type postgres from 'postgres';
 import type { Sql } from '../connect.js';
 
 interface AuditRow {
@@ -10,14 +11,16 @@ interface AuditRow {
   driver_no: string | null;
   action: string;
   outcome: string;
-  /** jsonb: parsed by postgres.js or, with no type parsers configured, text. */
+  /** jsonb, parsed by postgres.js; a string only in a row an older version wrote after migration 004. */
   detail: Record<string, unknown> | string | null;
 }
 
 export function createAuditRepository(sql: Sql): AuditRepository {
   return {
     async record(e) {
-      const detail = e.detail === undefined ? null : JSON.stringify(e.detail);
+      // sql.json sends the object as jsonb: a string JSON.stringify'd first would be stored as a
+      // jsonb string holding the JSON (detail->>'callSid' null), which migration 004 repairs.
+      const detail = e.detail === undefined ? null : sql.json(e.detail as postgres.JSONValue);
       await sql`
         INSERT INTO audit_log (at, channel, caller_masked, driver_no, action, outcome, detail)
         VALUES (${e.at}, ${e.channel}, ${e.callerMasked}, ${e.driverNo}, ${e.action}, ${e.outcome}, ${detail}::jsonb)`;
