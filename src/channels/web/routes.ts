@@ -204,31 +204,43 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
 
   const flowOf = (value: string | undefined): DriverFlow => (value === 'bundles' ? 'bundles' : 'bundle');
 
+  /**
+   * The code step: nothing about the driver or the token but the number typed. Token details
+   * (serial, label, expiry) are for an authorised driver only, as on the hotline.
+   */
   async function codeStep(r: Req, flow: DriverFlow, errors: FieldError[], carry?: Carry, notice?: string, status = 200) {
     const driverNo = r.session.data.driverNo!;
+    return html(r.c, CodeStep({ v: r.v, flow, driverNo, errors, ...(carry ? { carry } : {}), ...(notice ? { notice } : {}) }), status);
+  }
+
+  /** The token's expiry when it must be replaced soon (shown only once the driver is authorised). */
+  async function tokenReminder(driverNo: string): Promise<string | undefined> {
     const token = await services.tokens.status({ driverNo });
-    return html(
-      r.c,
-      CodeStep({ v: r.v, flow, driverNo, errors, ...(token.ok ? { token: token.token } : {}), ...(carry ? { carry } : {}), ...(notice ? { notice } : {}) }),
-      status,
-    );
+    return token.ok && token.token.needsReplacing && !token.token.expired ? token.token.expiresOn : undefined;
   }
 
   async function detailsStep(r: Req, auth: Authorisation, vehicle: string, ccrns: string, errors: FieldError[], status = 200) {
     const d = await services.drivers.identify({ driverNo: auth.driverNo });
     const vehicles = d.ok ? d.driver.vehicles : [];
+    const reminder = await tokenReminder(auth.driverNo);
+    const until = new Date(auth.until);
     return html(
       r.c,
-      DetailsStep({ v: r.v, driverNo: auth.driverNo, vehicles, vehicle, ccrns, errors, authorisedUntil: new Date(auth.until) }),
+      DetailsStep({ v: r.v, driverNo: auth.driverNo, vehicles, vehicle, ccrns, errors, authorisedUntil: until, ...(reminder ? { tokenReminder: reminder } : {}) }),
       status,
     );
   }
 
-  /** Where a driver page starts: the number, the code, or the work itself. */
+  /**
+   * Where every page about a driver's bundles starts: the number, the code (saying so when an
+   * earlier authorisation of this driver has lapsed), or the work itself, with a fresh authorisation.
+   * A driver number alone never shows anything of the driver's.
+   */
   async function driverGate(r: Req, flow: DriverFlow, work: (auth: Authorisation) => Promise<Response>) {
-    if (!r.session.data.driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
+    const { driverNo, auth: lapsed } = r.session.data;
+    if (!driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
     const auth = authorised(r);
-    if (!auth) return codeStep(r, flow, []);
+    if (!auth) return codeStep(r, flow, [], undefined, lapsed?.driverNo === driverNo ? 'web:code.expired_notice' : undefined);
     return work(auth);
   }
 
@@ -367,21 +379,26 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     }),
   );
 
+  // The result page needs a fresh authorisation like every page about a driver's bundles: a driver
+  // who reloads it after the 10 minutes is asked for the code again and then sees My bundles (where
+  // this bundle is listed, with its cancel button); the bundle is not even looked up before that, so
+  // the answer says nothing about whose it is. An authorised driver gets 404 for another's bundle.
   app.get(
     '/bundle/done/:ref',
-    page(async (r) => {
-      const id = checkBundleRef(r.c.req.param('ref') ?? '');
-      const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-      if (!bundle || bundle.driverNo !== r.session.data.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
-      const late: string[] = [];
-      for (const ccrn of bundle.ccrns) {
-        const c = await ports.consignments.byCcrn(ccrn);
-        if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
-      }
-      const token = await services.tokens.status({ driverNo: bundle.driverNo });
-      const reminder = token.ok && token.token.needsReplacing && !token.token.expired ? token.token.expiresOn : undefined;
-      return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
-    }),
+    page(async (r) =>
+      driverGate(r, 'bundles', async (auth) => {
+        const id = checkBundleRef(r.c.req.param('ref') ?? '');
+        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
+        if (!bundle || bundle.driverNo !== auth.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
+        const late: string[] = [];
+        for (const ccrn of bundle.ccrns) {
+          const c = await ports.consignments.byCcrn(ccrn);
+          if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
+        }
+        const reminder = await tokenReminder(bundle.driverNo);
+        return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
+      }),
+    ),
   );
 
   async function needCode(r: Req, flow: DriverFlow, carry?: Carry) {
