@@ -1,7 +1,8 @@
 /**
  * The web form (GET / and its pages): server-rendered, no script, three languages (cookie `lang`),
  * CSRF-checked (Origin / Sec-Fetch-Site through hono/csrf, and a per-session token in every form),
- * rate-limited per client, with a CSP that allows no script at all. Mounted at '/'.
+ * rate-limited per client and, where a driver number is given, per driver number, with a CSP that
+ * allows no script at all. Mounted at '/'.
  */
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -12,10 +13,11 @@ import type { Runtime } from '../../runtime.js';
 import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
 import type { Asker, ConsignmentView } from '../../core/services.js';
-import { checkBundleRef, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
+import { checkBundleRef, checkDriverNo, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
 import { tFor } from '../../i18n.js';
 import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
+import { clientAddress } from './client-address.js';
 import {
   BundlesPage,
   CancelConfirmPage,
@@ -38,22 +40,18 @@ import {
 import { STYLE_CSS } from './style.js';
 
 export interface WebRoutesOptions {
-  /** Requests a client (IP) may make per window: page views and form posts counted apart. */
-  rateLimit?: { get: number; post: number; windowSeconds: number };
+  /**
+   * Requests a client (its address: see client-address.ts) may make per window, page views and form
+   * posts counted apart; and `driver`: posts naming one driver number (POST /driver, /code, /token),
+   * from all clients together, per window.
+   */
+  rateLimit?: { get: number; post: number; windowSeconds: number; driver?: number };
 }
 
-export const DEFAULT_WEB_RATE_LIMIT = { get: 120, post: 30, windowSeconds: 60 };
+export const DEFAULT_WEB_RATE_LIMIT = { get: 120, post: 30, driver: 10, windowSeconds: 60 };
 
 const LANG_COOKIE = 'lang';
 const ASKER: Asker = { channel: 'web', caller: null };
-
-/** The client's address: the first hop of X-Forwarded-For (set by our proxy), else the socket's. */
-export function clientIp(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (forwarded) return forwarded;
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
-}
 
 /** The cookie's language, else the browser's preferred one we have, else English. */
 export function pickLocale(cookie: string | undefined, acceptLanguage: string | undefined): Locale {
@@ -77,6 +75,8 @@ interface Req {
 
 export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const limits = options.rateLimit ?? DEFAULT_WEB_RATE_LIMIT;
+  const driverLimit = limits.driver ?? DEFAULT_WEB_RATE_LIMIT.driver;
+  const trustedProxies = rt.config.TRUST_PROXY;
   const publicOrigin = rt.config.PUBLIC_BASE_URL ? new URL(rt.config.PUBLIC_BASE_URL).origin : null;
   const secure = publicOrigin?.startsWith('https:') ?? false;
   const sessions = createWebSessions(rt.sessions, { secure });
@@ -116,6 +116,25 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     return html(c, ProblemPage({ v, title: v.t(`web:problem.${which}_title`), body: v.t(`web:problem.${which}`) }), status);
   };
 
+  const tooMany = (c: Context, retryAfterSeconds: number, csrfToken = '') => {
+    c.header('retry-after', String(retryAfterSeconds));
+    return problem(c, 429, 'rate_limited', csrfToken);
+  };
+
+  /**
+   * Counts a post naming `typed` as a driver number against that driver, whoever sends it, so that
+   * many clients cannot hammer one driver (codes tried, token details asked). The 429 page when over
+   * the limit, else null. A number that fails its check digit names no driver and is not counted.
+   */
+  const overDriverLimit = async (r: Req, typed: string): Promise<Response | null> => {
+    const id = checkDriverNo(typed);
+    if (!id.ok) return null;
+    const hit = await rt.rateLimiter.hit(`web:driver:${id.value}`, driverLimit, limits.windowSeconds);
+    if (hit.allowed) return null;
+    if (hit.firstRefusal) rt.logger.warn({ driverNo: id.value, channel: 'web' }, 'web driver number rate limited');
+    return tooMany(r.c, hit.retryAfterSeconds, r.v.csrf);
+  };
+
   /**
    * Every page: rate limit, session, language; for posts, the origin check and the session's CSRF
    * token. Failures of ours become a polite page, never a stack trace.
@@ -124,11 +143,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     (handler: (r: Req) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       const post = c.req.method === 'POST';
-      const hit = await rt.rateLimiter.hit(`web:${post ? 'post' : 'get'}:${clientIp(c)}`, post ? limits.post : limits.get, limits.windowSeconds);
-      if (!hit.allowed) {
-        c.header('retry-after', String(hit.retryAfterSeconds));
-        return problem(c, 429, 'rate_limited');
-      }
+      const client = clientAddress(c, trustedProxies);
+      const hit = await rt.rateLimiter.hit(`web:${post ? 'post' : 'get'}:${client}`, post ? limits.post : limits.get, limits.windowSeconds);
+      if (!hit.allowed) return tooMany(c, hit.retryAfterSeconds);
       let form: Record<string, string> = {};
       if (post) {
         try {
@@ -252,6 +269,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     page(async (r) => {
       const flow = flowOf(r.form.next);
       const driverNo = (r.form.driverNo ?? '').trim();
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) {
         const errors = [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }];
@@ -269,6 +288,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const flow = flowOf(r.form.next);
       const driverNo = r.session.data.driverNo;
       if (!driverNo) return r.c.redirect(`/${flow}`, 303);
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const carry = carried(r.form);
       const v = await services.tokens.verify({ driverNo, code: r.form.code ?? '' }, ASKER);
       if (!v.ok) {
@@ -445,6 +466,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     '/token',
     page(async (r) => {
       const driverNo = (r.form.driverNo ?? '').trim();
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }], undefined, 400);
       const s = await services.tokens.status({ driverNo: id.driver.driverNo });

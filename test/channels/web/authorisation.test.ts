@@ -34,7 +34,7 @@ const leeTokenShown = (html: string) => {
 describe.each(targets)('driver pages on $name', ({ target, redis }) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness({ target, redis, start: START, web: { rateLimit: { get: 1000, post: 1000, windowSeconds: 60 } } });
+    h = await openHarness({ target, redis, start: START, env: { TRUST_PROXY: '1' }, web: { rateLimit: { get: 1000, post: 1000, driver: 1000, windowSeconds: 60 } } });
   });
   afterAll(async () => {
     await h?.close();

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import http from 'node:http';
 import { createTestRuntime, type TestRuntime } from '../../helpers/runtime.js';
 import { safeNext } from '../../../src/channels/web/forms.js';
 
@@ -20,11 +21,19 @@ afterAll(async () => {
   await tr?.close();
 });
 
-/** GET /lang/en with `query` as the raw query string; the answer's status and Location. */
-async function switchWith(query: string): Promise<{ status: number; location: string | null }> {
-  const res = await fetch(`${base}/lang/en?${query}`, { redirect: 'manual' });
-  await res.arrayBuffer();
-  return { status: res.status, location: res.headers.get('location') };
+/**
+ * GET /lang/en with `query` as the raw query string, sent as written (no client-side URL parsing)
+ * on a connection of its own (a kept-alive one can be closed by the server between two tests of a
+ * busy machine); the answer's status and Location.
+ */
+function switchWith(query: string): Promise<{ status: number; location: string | null }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}/lang/en`, { agent: false, path: `/lang/en?${query}` }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, location: res.headers.location ?? null }));
+    });
+    req.on('error', reject);
+  });
 }
 
 /** Where a browser goes with this Location (the WHATWG URL parser drops tabs and newlines and reads "\" as "/"). */

@@ -61,7 +61,7 @@ describe('web form helpers', () => {
 describe.each(targets)('web form on $name', ({ target, redis }) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness({ target, redis, start: START, web: { rateLimit: { get: 1000, post: 1000, windowSeconds: 60 } } });
+    h = await openHarness({ target, redis, start: START, env: { TRUST_PROXY: '1' }, web: { rateLimit: { get: 1000, post: 1000, driver: 1000, windowSeconds: 60 } } });
   });
   afterAll(async () => {
     await h?.close();
