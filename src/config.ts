@@ -86,6 +86,13 @@ const schema = z.object({
     .default([30, 14, 7, 1]),
   PROVIDER_SMS_PER_SECOND: z.coerce.number().min(0).default(10),
   PROVIDER_CALLS_PER_SECOND: z.coerce.number().min(0).default(1),
+  /** Proxies in front of us that append to X-Forwarded-For; 0: the socket's peer is the client. */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^\d{1,2}$/, 'must be the number of trusted proxy hops in front of the service, a whole number from 0 to 10 (0: no proxy, the client is the socket address)')
+    .transform(Number)
+    .refine((n) => n <= 10, 'must be a whole number from 0 to 10 (the trusted proxy hops in front of the service)')
+    .default(0),
   TEST_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   TEST_REDIS_URL: url(['redis:', 'rediss:']).optional(),
 });

@@ -50,6 +50,14 @@ describe('configuration', () => {
     expect(c.HOTLINE_NUMBERS).toEqual(['+85236690000', '+85239023333']);
   });
 
+  it('trusts no proxy by default, and takes 0 to 10 trusted proxy hops', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    for (const bad of ['yes', '-1', '1.5', '11', '100']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY: must be .*whole number from 0 to 10/);
+    }
+  });
+
   it('refuses a sender number without the credentials to use it', () => {
     expect(() => loadConfig({ TWILIO_FROM_NUMBER: '+85236690000' })).toThrow(/TWILIO_FROM_NUMBER/);
   });

@@ -83,8 +83,17 @@ export function sameSecret(a: string, b: string): boolean {
   return diff === 0;
 }
 
-/** A local path to go back to after switching language; anything else becomes "/". */
+/**
+ * Where a language switch may send the visitor back to: a path of our own pages, matched against a
+ * strict allow-pattern (one leading "/", segments of letters, digits, "-", "_" and ".", no segment
+ * starting with a dot, and an optional query of letters, digits, "-", "_", ".", "=" and "&"). No
+ * "//", backslash, "%", control character, space or non-ASCII character can pass, so a browser
+ * can never read it as another site (browsers drop tabs and newlines and read a backslash as "/").
+ * Anything else, or longer than 200 characters, becomes "/".
+ */
+const NEXT_PATTERN = /^\/(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*)?(?:\?[A-Za-z0-9_.=&-]*)?$/;
+export const NEXT_MAX_LENGTH = 200;
+
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || /[\r\n]/.test(next)) return '/';
-  return next.length > 200 ? '/' : next;
+  return next !== undefined && next.length <= NEXT_MAX_LENGTH && NEXT_PATTERN.test(next) ? next : '/';
 }

@@ -330,7 +330,8 @@ function ForgetDriver({ v }: { v: View }) {
   );
 }
 
-export function CodeStep(p: { v: View; flow: DriverFlow; driverNo: string; errors: FieldError[]; token?: TokenStatusView; carry?: Carry; notice?: string }) {
+/** Before a code is given: only the driver number typed, never anything about the driver or the token. */
+export function CodeStep(p: { v: View; flow: DriverFlow; driverNo: string; errors: FieldError[]; carry?: Carry; notice?: string }) {
   const { v } = p;
   const { t } = v;
   return (
@@ -338,11 +339,6 @@ export function CodeStep(p: { v: View; flow: DriverFlow; driverNo: string; error
       <StepCaption v={v} step={2} of={p.flow === 'bundle' ? 4 : 3} />
       {p.notice && <p class="notice">{t(p.notice)}</p>}
       <p>{t('web:code.for_driver', { driverNo: grouped(p.driverNo) })}</p>
-      {p.token && p.token.needsReplacing && !p.token.expired && (
-        <p class="notice">
-          {t('web:code.replace_soon', { date: formatDate(p.token.expiresOn, v.locale) })} <a href="/token">{t('web:code.how_to_replace')}</a>
-        </p>
-      )}
       <form method="post" action="/code">
         <Csrf v={v} />
         <input type="hidden" name="next" value={p.flow} />
@@ -363,6 +359,8 @@ export function DetailsStep(p: {
   ccrns: string;
   errors: FieldError[];
   authorisedUntil: Date;
+  /** The token's expiry when it must be replaced soon (the driver is authorised here). */
+  tokenReminder?: string;
 }) {
   const { v } = p;
   const { t } = v;
@@ -372,6 +370,7 @@ export function DetailsStep(p: {
     <Layout v={v} title={t('web:bundle.title')} errors={p.errors}>
       <StepCaption v={v} step={3} of={4} />
       <p>{t('web:details.authorised', { driverNo: grouped(p.driverNo), time: time(v, p.authorisedUntil) })}</p>
+      {p.tokenReminder && <TokenReminder v={v} expiresOn={p.tokenReminder} />}
       <form method="post" action="/bundle/details">
         <Csrf v={v} />
         <div class={vehicleErrors.length ? 'field field-error' : 'field'}>
@@ -472,6 +471,15 @@ export function ConfirmStep(p: { v: View; vehicle: string; ccrns: string; consig
   );
 }
 
+/** "Your token expires on ... and needs replacing", for an authorised driver only. */
+function TokenReminder({ v, expiresOn }: { v: View; expiresOn: string }) {
+  return (
+    <p class="notice">
+      {v.t('web:code.replace_soon', { date: formatDate(expiresOn, v.locale) })} <a href="/token">{v.t('web:code.how_to_replace')}</a>
+    </p>
+  );
+}
+
 export function DonePage({ v, bundle, late, tokenReminder }: { v: View; bundle: Bundle; late: string[]; tokenReminder?: string }) {
   const { t } = v;
   return (
@@ -486,11 +494,7 @@ export function DonePage({ v, bundle, late, tokenReminder }: { v: View; bundle: 
         </p>
       </div>
       {late.length > 0 && <p class="notice">{t('web:done.late', { ccrns: late.map((c) => grouped(c)).join(', ') })}</p>}
-      {tokenReminder && (
-        <p class="notice">
-          {t('web:code.replace_soon', { date: formatDate(tokenReminder, v.locale) })} <a href="/token">{t('web:code.how_to_replace')}</a>
-        </p>
-      )}
+      {tokenReminder && <TokenReminder v={v} expiresOn={tokenReminder} />}
       <dl class="summary">
         <dt>{t('web:field.vehicle')}</dt>
         <dd>{formatVehicleMark(bundle.vehicleMark)}</dd>
@@ -627,6 +631,7 @@ export function TokenPage(p: {
       <form method="post" action="/token">
         <Csrf v={v} />
         <TextField v={v} id="driverNo" label={t('web:field.driver_no')} hint={t('web:hint.driver_no')} value={p.driverNo} errors={p.errors} numeric maxlength={30} />
+        <TextField v={v} id="code" label={t('web:field.code')} hint={t('web:hint.code')} value="" errors={p.errors} numeric maxlength={12} autocomplete="one-time-code" />
         <button type="submit">{t('web:button.check')}</button>
       </form>
     </Layout>

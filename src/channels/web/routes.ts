@@ -1,7 +1,8 @@
 /**
  * The web form (GET / and its pages): server-rendered, no script, three languages (cookie `lang`),
  * CSRF-checked (Origin / Sec-Fetch-Site through hono/csrf, and a per-session token in every form),
- * rate-limited per client, with a CSP that allows no script at all. Mounted at '/'.
+ * rate-limited per client and, where a driver number is given, per driver number, with a CSP that
+ * allows no script at all. Mounted at '/'.
  */
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -12,10 +13,11 @@ import type { Runtime } from '../../runtime.js';
 import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
 import type { Asker, ConsignmentView } from '../../core/services.js';
-import { checkBundleRef, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
+import { checkBundleRef, checkDriverNo, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
 import { formatTime, tFor } from '../../i18n.js';
 import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
+import { clientAddress } from './client-address.js';
 import {
   BundlesPage,
   CancelConfirmPage,
@@ -38,22 +40,18 @@ import {
 import { STYLE_CSS } from './style.js';
 
 export interface WebRoutesOptions {
-  /** Requests a client (IP) may make per window: page views and form posts counted apart. */
-  rateLimit?: { get: number; post: number; windowSeconds: number };
+  /**
+   * Requests a client (its address: see client-address.ts) may make per window, page views and form
+   * posts counted apart; and `driver`: posts naming one driver number (POST /driver, /code, /token),
+   * from all clients together, per window.
+   */
+  rateLimit?: { get: number; post: number; windowSeconds: number; driver?: number };
 }
 
-export const DEFAULT_WEB_RATE_LIMIT = { get: 120, post: 30, windowSeconds: 60 };
+export const DEFAULT_WEB_RATE_LIMIT = { get: 120, post: 30, driver: 10, windowSeconds: 60 };
 
 const LANG_COOKIE = 'lang';
 const ASKER: Asker = { channel: 'web', caller: null };
-
-/** The client's address: the first hop of X-Forwarded-For (set by our proxy), else the socket's. */
-export function clientIp(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (forwarded) return forwarded;
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
-}
 
 /** The cookie's language, else the browser's preferred one we have, else English. */
 export function pickLocale(cookie: string | undefined, acceptLanguage: string | undefined): Locale {
@@ -77,6 +75,8 @@ interface Req {
 
 export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const limits = options.rateLimit ?? DEFAULT_WEB_RATE_LIMIT;
+  const driverLimit = limits.driver ?? DEFAULT_WEB_RATE_LIMIT.driver;
+  const trustedProxies = rt.config.TRUST_PROXY;
   const publicOrigin = rt.config.PUBLIC_BASE_URL ? new URL(rt.config.PUBLIC_BASE_URL).origin : null;
   const secure = publicOrigin?.startsWith('https:') ?? false;
   const sessions = createWebSessions(rt.sessions, { secure });
@@ -116,6 +116,25 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     return html(c, ProblemPage({ v, title: v.t(`web:problem.${which}_title`), body: v.t(`web:problem.${which}`) }), status);
   };
 
+  const tooMany = (c: Context, retryAfterSeconds: number, csrfToken = '') => {
+    c.header('retry-after', String(retryAfterSeconds));
+    return problem(c, 429, 'rate_limited', csrfToken);
+  };
+
+  /**
+   * Counts a post naming `typed` as a driver number against that driver, whoever sends it, so that
+   * many clients cannot hammer one driver (codes tried, token details asked). The 429 page when over
+   * the limit, else null. A number that fails its check digit names no driver and is not counted.
+   */
+  const overDriverLimit = async (r: Req, typed: string): Promise<Response | null> => {
+    const id = checkDriverNo(typed);
+    if (!id.ok) return null;
+    const hit = await rt.rateLimiter.hit(`web:driver:${id.value}`, driverLimit, limits.windowSeconds);
+    if (hit.allowed) return null;
+    if (hit.firstRefusal) rt.logger.warn({ driverNo: id.value, channel: 'web' }, 'web driver number rate limited');
+    return tooMany(r.c, hit.retryAfterSeconds, r.v.csrf);
+  };
+
   /**
    * Every page: rate limit, session, language; for posts, the origin check and the session's CSRF
    * token. Failures of ours become a polite page, never a stack trace.
@@ -124,11 +143,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     (handler: (r: Req) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       const post = c.req.method === 'POST';
-      const hit = await rt.rateLimiter.hit(`web:${post ? 'post' : 'get'}:${clientIp(c)}`, post ? limits.post : limits.get, limits.windowSeconds);
-      if (!hit.allowed) {
-        c.header('retry-after', String(hit.retryAfterSeconds));
-        return problem(c, 429, 'rate_limited');
-      }
+      const client = clientAddress(c, trustedProxies);
+      const hit = await rt.rateLimiter.hit(`web:${post ? 'post' : 'get'}:${client}`, post ? limits.post : limits.get, limits.windowSeconds);
+      if (!hit.allowed) return tooMany(c, hit.retryAfterSeconds);
       let form: Record<string, string> = {};
       if (post) {
         try {
@@ -204,31 +221,51 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
 
   const flowOf = (value: string | undefined): DriverFlow => (value === 'bundles' ? 'bundles' : 'bundle');
 
+  /** A refused token code, next to the code field: tries left, or until when the token is locked. */
+  const codeError = (r: Req, reason: string, detail?: Record<string, unknown>): FieldError => {
+    const params: Record<string, string | number> = {};
+    if (reason === 'token_code_wrong') params.count = Number(detail?.triesLeft ?? 0);
+    if (reason === 'token_locked') params.until = formatTime(String(detail?.lockedUntil), r.v.locale);
+    return { field: 'code', key: `web:error.${reason}`, params };
+  };
+
+  /**
+   * The code step: nothing about the driver or the token but the number typed. Token details
+   * (serial, label, expiry) are for an authorised driver only, as on the hotline.
+   */
   async function codeStep(r: Req, flow: DriverFlow, errors: FieldError[], carry?: Carry, notice?: string, status = 200) {
     const driverNo = r.session.data.driverNo!;
+    return html(r.c, CodeStep({ v: r.v, flow, driverNo, errors, ...(carry ? { carry } : {}), ...(notice ? { notice } : {}) }), status);
+  }
+
+  /** The token's expiry when it must be replaced soon (shown only once the driver is authorised). */
+  async function tokenReminder(driverNo: string): Promise<string | undefined> {
     const token = await services.tokens.status({ driverNo });
-    return html(
-      r.c,
-      CodeStep({ v: r.v, flow, driverNo, errors, ...(token.ok ? { token: token.token } : {}), ...(carry ? { carry } : {}), ...(notice ? { notice } : {}) }),
-      status,
-    );
+    return token.ok && token.token.needsReplacing && !token.token.expired ? token.token.expiresOn : undefined;
   }
 
   async function detailsStep(r: Req, auth: Authorisation, vehicle: string, ccrns: string, errors: FieldError[], status = 200) {
     const d = await services.drivers.identify({ driverNo: auth.driverNo });
     const vehicles = d.ok ? d.driver.vehicles : [];
+    const reminder = await tokenReminder(auth.driverNo);
+    const until = new Date(auth.until);
     return html(
       r.c,
-      DetailsStep({ v: r.v, driverNo: auth.driverNo, vehicles, vehicle, ccrns, errors, authorisedUntil: new Date(auth.until) }),
+      DetailsStep({ v: r.v, driverNo: auth.driverNo, vehicles, vehicle, ccrns, errors, authorisedUntil: until, ...(reminder ? { tokenReminder: reminder } : {}) }),
       status,
     );
   }
 
-  /** Where a driver page starts: the number, the code, or the work itself. */
+  /**
+   * Where every page about a driver's bundles starts: the number, the code (saying so when an
+   * earlier authorisation of this driver has lapsed), or the work itself, with a fresh authorisation.
+   * A driver number alone never shows anything of the driver's.
+   */
   async function driverGate(r: Req, flow: DriverFlow, work: (auth: Authorisation) => Promise<Response>) {
-    if (!r.session.data.driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
+    const { driverNo, auth: lapsed } = r.session.data;
+    if (!driverNo) return html(r.c, DriverStep({ v: r.v, flow, driverNo: '', errors: [] }));
     const auth = authorised(r);
-    if (!auth) return codeStep(r, flow, []);
+    if (!auth) return codeStep(r, flow, [], undefined, lapsed?.driverNo === driverNo ? 'web:code.expired_notice' : undefined);
     return work(auth);
   }
 
@@ -240,6 +277,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     page(async (r) => {
       const flow = flowOf(r.form.next);
       const driverNo = (r.form.driverNo ?? '').trim();
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) {
         const errors = [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }];
@@ -257,13 +296,12 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const flow = flowOf(r.form.next);
       const driverNo = r.session.data.driverNo;
       if (!driverNo) return r.c.redirect(`/${flow}`, 303);
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const carry = carried(r.form);
       const v = await services.tokens.verify({ driverNo, code: r.form.code ?? '' }, ASKER);
       if (!v.ok) {
-        const params: Record<string, string | number> = {};
-        if (v.reason === 'token_code_wrong') params.count = Number(v.detail?.triesLeft ?? 0);
-        if (v.reason === 'token_locked') params.until = formatTime(String(v.detail?.lockedUntil), r.v.locale);
-        return codeStep(r, flow, [{ field: 'code', key: `web:error.${v.reason}`, params }], carry, undefined, 400);
+        return codeStep(r, flow, [codeError(r, v.reason, v.detail)], carry, undefined, 400);
       }
       const auth = v.authorisation;
       await sessions.update(r.c, r.session, (d) => ({ ...d, driverNo, auth }));
@@ -357,8 +395,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       }
       if (b.reason === 'not_authorised' || b.reason === 'token_locked' || b.reason === 'token_expired' || b.reason === 'token_missing') {
         await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, ...(d.driverNo ? { driverNo: d.driverNo } : {}) }));
-        const params: Record<string, string> = b.reason === 'token_locked' ? { until: formatTime(String(b.detail?.lockedUntil), r.v.locale) } : {};
-        return codeStep(r, 'bundle', [{ field: 'code', key: `web:error.${b.reason}`, params }], carry, undefined, 400);
+        return codeStep(r, 'bundle', [codeError(r, b.reason, b.detail)], carry, undefined, 400);
       }
       const ccrn = typeof b.detail?.ccrn === 'string' ? b.detail.ccrn : null;
       const field = b.reason === 'vehicle_not_registered' ? 'vehicle' : 'ccrns';
@@ -369,21 +406,26 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     }),
   );
 
+  // The result page needs a fresh authorisation like every page about a driver's bundles: a driver
+  // who reloads it after the 10 minutes is asked for the code again and then sees My bundles (where
+  // this bundle is listed, with its cancel button); the bundle is not even looked up before that, so
+  // the answer says nothing about whose it is. An authorised driver gets 404 for another's bundle.
   app.get(
     '/bundle/done/:ref',
-    page(async (r) => {
-      const id = checkBundleRef(r.c.req.param('ref') ?? '');
-      const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-      if (!bundle || bundle.driverNo !== r.session.data.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
-      const late: string[] = [];
-      for (const ccrn of bundle.ccrns) {
-        const c = await ports.consignments.byCcrn(ccrn);
-        if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
-      }
-      const token = await services.tokens.status({ driverNo: bundle.driverNo });
-      const reminder = token.ok && token.token.needsReplacing && !token.token.expired ? token.token.expiresOn : undefined;
-      return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
-    }),
+    page(async (r) =>
+      driverGate(r, 'bundles', async (auth) => {
+        const id = checkBundleRef(r.c.req.param('ref') ?? '');
+        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
+        if (!bundle || bundle.driverNo !== auth.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
+        const late: string[] = [];
+        for (const ccrn of bundle.ccrns) {
+          const c = await ports.consignments.byCcrn(ccrn);
+          if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
+        }
+        const reminder = await tokenReminder(bundle.driverNo);
+        return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
+      }),
+    ),
   );
 
   async function needCode(r: Req, flow: DriverFlow, carry?: Carry) {
@@ -430,9 +472,23 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     '/token',
     page(async (r) => {
       const driverNo = (r.form.driverNo ?? '').trim();
+      const limited = await overDriverLimit(r, driverNo);
+      if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }], undefined, 400);
-      const s = await services.tokens.status({ driverNo: id.driver.driverNo });
+      const found = id.driver.driverNo;
+      // The token's details (serial, label, expiry) only with a code, as on the hotline (README,
+      // "Before a code"): a driver number is printed on notices and proves nothing. A browser
+      // already authorised for this driver needs no second code.
+      let auth = authorised(r);
+      if (!auth || auth.driverNo !== found) {
+        const v = await services.tokens.verify({ driverNo: found, code: r.form.code ?? '' }, ASKER);
+        if (!v.ok) return tokenPage(r, driverNo, [codeError(r, v.reason, v.detail)], undefined, 400);
+        auth = v.authorisation;
+        const given = auth;
+        await sessions.update(r.c, r.session, (d) => ({ ...d, driverNo: found, auth: given }));
+      }
+      const s = await services.tokens.status({ driverNo: found });
       if (!s.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${s.reason}`, params: { driverNo: shown(driverNo) } }], undefined, 400);
       return tokenPage(r, driverNo, [], s.token);
     }),

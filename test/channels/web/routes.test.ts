@@ -61,7 +61,7 @@ describe('web form helpers', () => {
 describe.each(targets)('web form on $name', ({ target, redis }) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness({ target, redis, start: START, web: { rateLimit: { get: 1000, post: 1000, windowSeconds: 60 } } });
+    h = await openHarness({ target, redis, start: START, env: { TRUST_PROXY: '1' }, web: { rateLimit: { get: 1000, post: 1000, driver: 1000, windowSeconds: 60 } } });
   });
   afterAll(async () => {
     await h?.close();
@@ -170,7 +170,7 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       expect(p.html).toMatch(/<a href="#driverNo">Driver number 4100 0025 has a typo/);
       expect(p.html).toMatch(/value="41000025"/);
       p = await b.post('/driver', { driverNo: '4100 0024', next: 'bundle' });
-      expect(textOf(p.html)).toMatch(/Step 2 of 4 .*Driver number 4100 0024\. This driver's security token expires on 27 December 2026/);
+      expect(textOf(p.html)).toMatch(/Step 2 of 4 .*Driver number 4100 0024\. Token code/);
 
       p = await b.post('/code', { code: '12345', next: 'bundle' });
       expect(textOf(p.html)).toMatch(/Enter the token code as the 6 digits/);
@@ -180,7 +180,7 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       expect(p.html).toMatch(/<input type="text" id="code" name="code" value=""/);
 
       p = await b.post('/code', { code: h.nextCode(lee.secret), next: 'bundle' });
-      expect(textOf(p.html)).toMatch(/Step 3 of 4 .*authorised until 7 December at 10:1\d/);
+      expect(textOf(p.html)).toMatch(/Step 3 of 4 .*authorised until 7 December at 10:1\d.*This driver's security token expires on 27 December 2026/);
       expect(p.html).toMatch(/<option value="CD5678">CD 5678<\/option><option value="EF901">EF 901<\/option>/);
 
       // Nothing is lost on a refusal: every problem named, what was typed kept.
@@ -219,8 +219,10 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       expect(p.status).toBe(400);
       expect(textOf(p.html)).toMatch(/CCRN 2611 0000 0013 is already bundled with another vehicle/);
 
-      // Another browser cannot see this result page.
-      expect((await new FormClient(h.app).get(`/bundle/done/${bundle!.bundleRef}`)).status).toBe(404);
+      // Another browser cannot see this result page: it is asked for a driver number.
+      const other = await new FormClient(h.app).get(`/bundle/done/${bundle!.bundleRef}`);
+      expect(textOf(other.html)).toMatch(/Step 1 of 3 .*Driver number/);
+      expect(textOf(other.html)).not.toMatch(/CD 5678|2611 0000 0013/);
     });
 
     it('keeps the vehicle and CCRNs when the 10-minute authorisation lapses', async () => {
@@ -264,8 +266,20 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       const b = new FormClient(h.app);
       let p = await b.get('/token');
       expect(textOf(p.html)).toMatch(/The completed Token Replacement Form\..*authorisation letter/);
+      // A driver number alone shows nothing of the token: its details need the code (README, "Before a code").
       p = await b.post('/token', { driverNo: lee.driverNo });
+      expect(p.status).toBe(400);
+      expect(p.html).toMatch(/<a href="#code">Enter the token code as the 6 digits shown on the token/);
+      expect(textOf(p.html)).not.toMatch(/T00010002|\(purple label\)|December 2026/);
+      const wrong = ['111111', '222222'].find((c) => ![-2, -1, 0, 1].some((o) => codeAt(lee.secret, h.clock.now(), o) === c))!;
+      p = await b.post('/token', { driverNo: lee.driverNo, code: wrong });
+      expect(textOf(p.html)).toMatch(/The token code is wrong\. 4 tries are left/);
+      expect(textOf(p.html)).not.toMatch(/T00010002|\(purple label\)/);
+      p = await b.post('/token', { driverNo: lee.driverNo, code: h.nextCode(lee.secret) });
       expect(textOf(p.html)).toMatch(/Token T00010002 \(purple label\) expires on 27 December 2026\. Please replace it soon/);
+      // Authorised now: the same browser checks again without another code.
+      p = await b.post('/token', { driverNo: lee.driverNo });
+      expect(textOf(p.html)).toMatch(/Token T00010002/);
       p = await b.post('/token', { driverNo: '4100002' });
       expect(p.status).toBe(400);
       expect(p.html).toMatch(/<a href="#driverNo">Enter the driver number as 8 digits/);
