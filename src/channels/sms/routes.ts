@@ -9,6 +9,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Driver, Locale } from '../../core/types.js';
 import type { Msg, Reply, UserEvent } from '../../flows/reply.js';
 import { maskPhone } from '../../core/mask.js';
+import { errorFields } from '../../logger.js';
 import { formatVehicleMark } from '../../core/identifiers.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
@@ -77,8 +78,9 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
       const answer = await handle(sms, (l) => (locale = l));
       return xml(twiml(answer));
     } catch (err) {
-      // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow.
-      rt.logger.error({ err, messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
+      // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow. The
+      // error's message is not logged: it may quote the text (errorFields).
+      rt.logger.error({ err: errorFields(err), messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
       return xml(twiml({ text: renderMessages([{ key: 'sms:error' }], locale) }));
     }
   });
@@ -108,13 +110,13 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
         detail: { messageSid, ...(report.errorCode !== null ? { errorCode: report.errorCode } : {}) },
       });
     } catch (err) {
-      rt.logger.error({ err, messageSid }, 'sms status not recorded');
+      rt.logger.error({ err: errorFields(err), messageSid }, 'sms status not recorded');
     }
     for (const hook of hooks) {
       try {
         await hook(report);
       } catch (err) {
-        rt.logger.error({ err, messageSid }, 'sms status hook failed');
+        rt.logger.error({ err: errorFields(err), messageSid }, 'sms status hook failed');
       }
     }
     return xml(twiml({ silent: true }));
