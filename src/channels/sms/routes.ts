@@ -122,13 +122,9 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     return xml(twiml({ silent: true }));
   });
 
-  /** The reply language: a Chinese keyword's script, else LANG's choice, else the driver's, else English. */
-  async function localeFor(from: string, driver: Driver | null, lang: KeywordLang | 'free'): Promise<Locale> {
-    const chosen = (await rt.sessions.load<{ locale: Locale }>(languageKey(from)))?.value.locale ?? null;
-    if (lang === 'zh-HK' || lang === 'zh-CN') return lang;
-    const chinese = [chosen, driver?.locale].find((l) => l === 'zh-HK' || l === 'zh-CN');
-    if (lang === 'zh') return chinese ?? 'zh-HK';
-    return chosen ?? driver?.locale ?? 'en';
+  /** The language chosen with LANG, if any (session store: Redis in production). */
+  async function chosenLocale(from: string): Promise<Locale | null> {
+    return (await rt.sessions.load<{ locale: Locale }>(languageKey(from)))?.value.locale ?? null;
   }
 
   async function flowTurn(from: string, locale: Locale, event: UserEvent, entry: 'hotline' | 'bundling' = 'hotline'): Promise<Reply> {
@@ -157,17 +153,32 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     const isCommand = (kind: string) => parsed.type === 'command' && parsed.command.kind === kind;
     const context = async () => {
       const driver = await rt.services.drivers.byMobile(from);
-      const locale = await localeFor(from, driver, lang);
+      const locale = replyLocale(lang, await chosenLocale(from), driver);
       setLocale(locale);
       return { from, locale, driver };
     };
 
-    // Opt-out and opt-in come before the rate limit: a STOP is always honoured.
+    // Opt-out and opt-in come before the rate limit: a STOP is always honoured. It is recorded (in
+    // Postgres) before anything else is looked up, so a session store that is down (Redis) cannot
+    // lose it; its reply then speaks what language can still be known: the keyword's script, the
+    // driver's language, else English.
     const optIn = sms.optOutType === 'START' && (await rt.ports.optOuts.isOptedOut(from));
     if (sms.optOutType === 'STOP' || isCommand('stop') || isCommand('start') || optIn) {
-      const ctx = await context();
       const stop = sms.optOutType === 'STOP' || isCommand('stop');
-      return toAnswer(await runCommand({ kind: stop ? 'stop' : 'start' }, ctx, deps), ctx.locale);
+      const done = await runCommand({ kind: stop ? 'stop' : 'start' }, { from, locale: 'en', driver: null }, deps);
+      // Recorded. The reply's language is a nicety: what of it cannot be looked up is done without.
+      const failed: unknown[] = [];
+      const tryOr = <T>(p: Promise<T>): Promise<T | null> => p.catch((err: unknown) => (failed.push(err), null));
+      const [driver, chosen] = await Promise.all([tryOr(rt.services.drivers.byMobile(from)), tryOr(chosenLocale(from))]);
+      const locale = replyLocale(lang, chosen, driver);
+      setLocale(locale);
+      if (failed.length) {
+        rt.logger.warn(
+          { err: errorFields(failed[0]), failures: failed.length, messageSid: sms.messageSid, callerMasked: maskPhone(from), optedOut: stop },
+          'sms opt-out recorded; reply language looked up without the session store or driver record',
+        );
+      }
+      return toAnswer(done, locale);
     }
 
     // Counted before any other work, so a flood costs one Redis (or memory) hit per message.
@@ -227,6 +238,14 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
   }
 
   return app as unknown as Hono;
+}
+
+/** The reply language: a Chinese keyword's script, else LANG's choice, else the driver's, else English. */
+function replyLocale(lang: KeywordLang | 'free', chosen: Locale | null, driver: Driver | null): Locale {
+  if (lang === 'zh-HK' || lang === 'zh-CN') return lang;
+  const chinese = [chosen, driver?.locale].find((l) => l === 'zh-HK' || l === 'zh-CN');
+  if (lang === 'zh') return chinese ?? 'zh-HK';
+  return chosen ?? driver?.locale ?? 'en';
 }
 
 function toAnswer(a: Awaited<ReturnType<typeof runCommand>>, locale: Locale): Answer {
