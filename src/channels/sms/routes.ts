@@ -45,6 +45,9 @@ export const languageKey = (from: string) => `sms-lang:${from}`;
 const LANGUAGE_TTL_SECONDS = 365 * 24 * 60 * 60;
 
 export const DEFAULT_SMS_RATE_LIMIT = { limit: 10, windowSeconds: 60 };
+/** Channel names in the inbound-message store: messages by MessageSid, delivery reports by sid and status. */
+export const INBOUND_CHANNEL = 'sms';
+export const STATUS_CHANNEL = 'sms-status';
 
 type Answer = { text: string } | { silent: true };
 
@@ -74,16 +77,38 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     if (!read.ok) return c.text(`Bad Request: ${read.reason} is missing or malformed`, 400);
     const sms = read.sms;
     let locale: Locale = 'en';
+    let claimed = false;
     try {
+      // A message is handled once: Twilio's retry (it did not get our answer) or a replayed signed
+      // request gets the first answer again, or an empty <Response/> while the first still runs.
+      const claim = await rt.ports.inbound.claim(INBOUND_CHANNEL, sms.messageSid, rt.clock.now());
+      if (!claim.first) {
+        rt.logger.info({ messageSid: sms.messageSid, answered: claim.reply !== null }, 'sms repeated: not handled again');
+        return xml(claim.reply ?? twiml({ silent: true }));
+      }
+      claimed = true;
       const answer = await handle(sms, (l) => (locale = l));
-      return xml(twiml(answer));
+      const body = twiml(answer);
+      await remember(sms.messageSid, body);
+      return xml(body);
     } catch (err) {
       // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow. The
       // error's message is not logged: it may quote the text (errorFields).
       rt.logger.error({ err: errorFields(err), messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
-      return xml(twiml({ text: renderMessages([{ key: 'sms:error' }], locale) }));
+      const body = twiml({ text: renderMessages([{ key: 'sms:error' }], locale) });
+      if (claimed) await remember(sms.messageSid, body);
+      return xml(body);
     }
   });
+
+  /** Keeps what a message was answered, for its repeats; a failure only costs a repeat its answer. */
+  async function remember(messageSid: string, body: string): Promise<void> {
+    try {
+      await rt.ports.inbound.answered(INBOUND_CHANNEL, messageSid, body);
+    } catch (err) {
+      rt.logger.warn({ err: errorFields(err), messageSid }, 'sms answer not kept for repeats');
+    }
+  }
 
   app.post('/status', async (c) => {
     const p = twilioParams(c);
@@ -99,6 +124,18 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
       to: p.To ?? '',
       from: p.From ?? '',
     };
+    // Twilio may post the same report again (a retry when it missed our answer): it is recorded and
+    // passed to the hooks once. Each status of a message is a report of its own.
+    try {
+      const claim = await rt.ports.inbound.claim(STATUS_CHANNEL, `${messageSid}:${status}`, rt.clock.now());
+      if (!claim.first) {
+        rt.logger.info({ messageSid, status }, 'sms status repeated: not recorded again');
+        return xml(twiml({ silent: true }));
+      }
+    } catch (err) {
+      // Without the store, recording the report twice is better than losing it.
+      rt.logger.warn({ err: errorFields(err), messageSid }, 'sms status: repeats not checked');
+    }
     try {
       await rt.ports.audit.record({
         at: rt.clock.now(),
