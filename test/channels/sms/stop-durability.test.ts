@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { Hono } from 'hono';
+import { smsRoutes } from '../../../src/channels/sms/routes.js';
 import { createLogger } from '../../../src/logger.js';
 import { createRedisSessionStore } from '../../../src/sessions/redis.js';
 import { createRedisRateLimiter } from '../../../src/sessions/rate-limit.js';
@@ -167,6 +169,17 @@ describe.each(targets)('STOP and START with $name', ({ down, open }) => {
       expect((await sms(who, 'STOP')).messages).toEqual([expect.stringMatching(/不会再收到/)]);
       expect(await row(who)).toBe(true);
       expect(lines.join('\n')).not.toMatch(/opt-out recorded/);
+    });
+
+    it('records STOP and confirms it when the driver lookup fails', async () => {
+      const rt = { ...h.rt, services: { ...h.rt.services, drivers: { ...h.rt.services.drivers, byMobile: () => Promise.reject(new Error('driver lookup failed')) } } };
+      const app = new Hono().route('/twilio/sms', smsRoutes(rt));
+      const r = await sendSms(app, DEMO.lee.mobile, 'STOP');
+      twimls.push(r.body);
+      expect(r.status).toBe(200);
+      expect(r.messages).toEqual([expect.stringMatching(/no more ROCARS SMS reminders/)]);
+      expect(await row(DEMO.lee.mobile)).toBe(true);
+      expect(lines.join('\n')).toMatch(/opt-out recorded/);
     });
   }
 
