@@ -57,5 +57,22 @@ export function createLogger(level: string = 'info', destination?: pino.Destinat
   return pino({ level, base: { svc: 'rocars-channels' }, formatters: { log: (obj) => redact(obj) as Record<string, unknown> } }, destination);
 }
 
+/**
+ * What of an error a log line may carry when the failure may have handled a person's text: its name,
+ * its code (`errorCode`: ECONNREFUSED, a SQLSTATE, …) and where it was thrown (the stack's frames). Never its
+ * message, nor the stack's first lines, which repeat it: a message may quote what was sent (the XML
+ * writer's "Invalid character in string: …" quotes the reply, and in it the text echoed back).
+ */
+export function errorFields(err: unknown): { name: string; errorCode?: string; stack?: string } {
+  if (!(err instanceof Error)) return { name: typeof err };
+  const out: { name: string; errorCode?: string; stack?: string } = { name: err.name };
+  // Not `code`: the safety net censors that field (token codes).
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number') out.errorCode = String(code);
+  const frames = (err.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  if (frames.length) out.stack = frames.join('\n');
+  return out;
+}
+
 /** A logger that writes nothing (tests). */
 export const silentLogger = (): Logger => pino({ level: 'silent' });

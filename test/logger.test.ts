@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CENSOR, createLogger, REDACTED_FIELDS, redact } from '../src/logger.js';
+import { CENSOR, createLogger, errorFields, REDACTED_FIELDS, redact } from '../src/logger.js';
 
 /** A logger at debug that keeps each line, parsed. */
 function capture() {
@@ -69,5 +69,15 @@ describe('the logger’s safety net', () => {
   it('stops three levels down, as documented', () => {
     expect(redact({ a: { b: { c: { From: 'x' } } } })).toEqual({ a: { b: { c: { From: 'x' } } } });
     expect(redact({ a: { b: { From: 'x' } } })).toEqual({ a: { b: { From: CENSOR } } });
+  });
+
+  it('logs of an error that may quote a message its name, code and frames, never its message', () => {
+    const { logger, lines } = capture();
+    const err = Object.assign(new Error('Invalid character in string: STATUS 2611\u00000000\nsecond line'), { code: 'ECONNREFUSED' });
+    logger.error({ err: errorFields(err) }, 'sms turn failed');
+    const logged = lines[0]!.err as Record<string, unknown>;
+    expect(logged).toMatchObject({ name: 'Error', errorCode: 'ECONNREFUSED', stack: expect.stringMatching(/^\s+at /) });
+    expect(JSON.stringify(lines[0])).not.toMatch(/STATUS|second line|Invalid character/);
+    expect(errorFields('a string thrown')).toEqual({ name: 'string' });
   });
 });

@@ -24,6 +24,8 @@ export interface ServiceDeps {
 }
 
 const DAY_MS = 86_400_000;
+/** How long an inbound message id is remembered, so that a repeated delivery does no work again. */
+export const INBOUND_DEDUP_MS = DAY_MS;
 
 export function createServices({ ports, clock, outbound, directory, guidance, retentionDays, logger, notifyLocked }: ServiceDeps): Services {
   const audit = createAuditor({ audit: ports.audit, clock, ...(logger ? { logger } : {}) });
@@ -53,12 +55,13 @@ export function createServices({ ports, clock, outbound, directory, guidance, re
     outbound,
     async purgeExpired() {
       const before = new Date(clock.now().getTime() - retentionDays * DAY_MS);
-      const [audit, handoffs, outbox] = await Promise.all([
+      const [audit, handoffs, outbox, inbound] = await Promise.all([
         ports.audit.purgeBefore(before),
         ports.handoffs.purgeBefore(before),
         ports.outbox.purgeBefore(before),
+        ports.inbound.purgeBefore(new Date(clock.now().getTime() - INBOUND_DEDUP_MS)),
       ]);
-      return { audit, handoffs, outbox };
+      return { audit, handoffs, outbox, inbound };
     },
   };
 }

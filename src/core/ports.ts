@@ -182,6 +182,22 @@ export interface OptOutRepository {
   isOptedOut(e164: string): Promise<boolean>;
 }
 
+/**
+ * Inbound messages already handled, by channel and the provider's id (Twilio's MessageSid, a LINE
+ * webhook event id): a provider's retry, or a replayed signed request, does no work again.
+ */
+export interface InboundMessageRepository {
+  /**
+   * Claims a message: `first` for the one delivery that does the work (atomic: of two deliveries at
+   * once, one only); a repeat gets what the first answered (`reply`, null while it is still running).
+   */
+  claim(channel: string, externalId: string, at: Date): Promise<{ first: true } | { first: false; reply: string | null }>;
+  /** Keeps what the first delivery answered, for repeats. */
+  answered(channel: string, externalId: string, reply: string): Promise<void>;
+  /** Forgets messages received before `before`; returns how many. */
+  purgeBefore(before: Date): Promise<number>;
+}
+
 /** All data ports together: what `src/db` provides. */
 export interface DataPorts {
   drivers: DriverRepository;
@@ -193,6 +209,7 @@ export interface DataPorts {
   handoffs: HandoffRepository;
   outbox: OutboxRepository;
   optOuts: OptOutRepository;
+  inbound: InboundMessageRepository;
 }
 
 /** Outbound messages and calls. */

@@ -205,8 +205,8 @@ export interface Services {
   guidance: GuidanceService;
   handoffs: HandoffService;
   outbound: OutboundPort;
-  /** Deletes audit, hand-off and outbox records older than RETENTION_DAYS. */
-  purgeExpired(): Promise<{ audit: number; handoffs: number; outbox: number }>;
+  /** Deletes audit, hand-off and outbox records older than RETENTION_DAYS, and inbound message ids older than a day. */
+  purgeExpired(): Promise<{ audit: number; handoffs: number; outbox: number; inbound: number }>;
 }
 
 export type { Locale };

@@ -322,4 +322,22 @@ describe.each(dbTargets())('data ports on $name', (target) => {
       expect(await ports.optOuts.isOptedOut(n)).toBe(false);
     });
   });
+
+  describe('inbound messages', () => {
+    it('claims a message once per channel, keeps its answer for repeats, and forgets it when purged', async () => {
+      expect(await ports.inbound.claim('sms', 'SM-a', T0)).toEqual({ first: true });
+      expect(await ports.inbound.claim('sms', 'SM-a', T0)).toEqual({ first: false, reply: null });
+      // The same id on another channel is another message.
+      expect(await ports.inbound.claim('line', 'SM-a', T0)).toEqual({ first: true });
+      await ports.inbound.answered('sms', 'SM-a', '<Response><Message>ok</Message></Response>');
+      expect(await ports.inbound.claim('sms', 'SM-a', T0)).toEqual({ first: false, reply: '<Response><Message>ok</Message></Response>' });
+      expect(await ports.inbound.purgeBefore(new Date(T0.getTime() + 1))).toBe(2);
+      expect(await ports.inbound.claim('sms', 'SM-a', T0)).toEqual({ first: true });
+    });
+
+    it('gives a message claimed by many at once to exactly one', async () => {
+      const claims = await Promise.all(Array.from({ length: 8 }, () => ports.inbound.claim('sms', 'SM-race', T0)));
+      expect(claims.filter((c) => c.first)).toHaveLength(1);
+    });
+  });
 });

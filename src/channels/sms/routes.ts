@@ -9,6 +9,7 @@ import type { Runtime } from '../../runtime.js';
 import type { Driver, Locale } from '../../core/types.js';
 import type { Msg, Reply, UserEvent } from '../../flows/reply.js';
 import { maskPhone } from '../../core/mask.js';
+import { errorFields } from '../../logger.js';
 import { formatVehicleMark } from '../../core/identifiers.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
@@ -44,6 +45,9 @@ export const languageKey = (from: string) => `sms-lang:${from}`;
 const LANGUAGE_TTL_SECONDS = 365 * 24 * 60 * 60;
 
 export const DEFAULT_SMS_RATE_LIMIT = { limit: 10, windowSeconds: 60 };
+/** Channel names in the inbound-message store: messages by MessageSid, delivery reports by sid and status. */
+export const INBOUND_CHANNEL = 'sms';
+export const STATUS_CHANNEL = 'sms-status';
 
 type Answer = { text: string } | { silent: true };
 
@@ -73,15 +77,38 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     if (!read.ok) return c.text(`Bad Request: ${read.reason} is missing or malformed`, 400);
     const sms = read.sms;
     let locale: Locale = 'en';
+    let claimed = false;
     try {
+      // A message is handled once: Twilio's retry (it did not get our answer) or a replayed signed
+      // request gets the first answer again, or an empty <Response/> while the first still runs.
+      const claim = await rt.ports.inbound.claim(INBOUND_CHANNEL, sms.messageSid, rt.clock.now());
+      if (!claim.first) {
+        rt.logger.info({ messageSid: sms.messageSid, answered: claim.reply !== null }, 'sms repeated: not handled again');
+        return xml(claim.reply ?? twiml({ silent: true }));
+      }
+      claimed = true;
       const answer = await handle(sms, (l) => (locale = l));
-      return xml(twiml(answer));
+      const body = twiml(answer);
+      await remember(sms.messageSid, body);
+      return xml(body);
     } catch (err) {
-      // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow.
-      rt.logger.error({ err, messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
-      return xml(twiml({ text: renderMessages([{ key: 'sms:error' }], locale) }));
+      // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow. The
+      // error's message is not logged: it may quote the text (errorFields).
+      rt.logger.error({ err: errorFields(err), messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
+      const body = twiml({ text: renderMessages([{ key: 'sms:error' }], locale) });
+      if (claimed) await remember(sms.messageSid, body);
+      return xml(body);
     }
   });
+
+  /** Keeps what a message was answered, for its repeats; a failure only costs a repeat its answer. */
+  async function remember(messageSid: string, body: string): Promise<void> {
+    try {
+      await rt.ports.inbound.answered(INBOUND_CHANNEL, messageSid, body);
+    } catch (err) {
+      rt.logger.warn({ err: errorFields(err), messageSid }, 'sms answer not kept for repeats');
+    }
+  }
 
   app.post('/status', async (c) => {
     const p = twilioParams(c);
@@ -97,6 +124,18 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
       to: p.To ?? '',
       from: p.From ?? '',
     };
+    // Twilio may post the same report again (a retry when it missed our answer): it is recorded and
+    // passed to the hooks once. Each status of a message is a report of its own.
+    try {
+      const claim = await rt.ports.inbound.claim(STATUS_CHANNEL, `${messageSid}:${status}`, rt.clock.now());
+      if (!claim.first) {
+        rt.logger.info({ messageSid, status }, 'sms status repeated: not recorded again');
+        return xml(twiml({ silent: true }));
+      }
+    } catch (err) {
+      // Without the store, recording the report twice is better than losing it.
+      rt.logger.warn({ err: errorFields(err), messageSid }, 'sms status: repeats not checked');
+    }
     try {
       await rt.ports.audit.record({
         at: rt.clock.now(),
@@ -108,25 +147,21 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
         detail: { messageSid, ...(report.errorCode !== null ? { errorCode: report.errorCode } : {}) },
       });
     } catch (err) {
-      rt.logger.error({ err, messageSid }, 'sms status not recorded');
+      rt.logger.error({ err: errorFields(err), messageSid }, 'sms status not recorded');
     }
     for (const hook of hooks) {
       try {
         await hook(report);
       } catch (err) {
-        rt.logger.error({ err, messageSid }, 'sms status hook failed');
+        rt.logger.error({ err: errorFields(err), messageSid }, 'sms status hook failed');
       }
     }
     return xml(twiml({ silent: true }));
   });
 
-  /** The reply language: a Chinese keyword's script, else LANG's choice, else the driver's, else English. */
-  async function localeFor(from: string, driver: Driver | null, lang: KeywordLang | 'free'): Promise<Locale> {
-    const chosen = (await rt.sessions.load<{ locale: Locale }>(languageKey(from)))?.value.locale ?? null;
-    if (lang === 'zh-HK' || lang === 'zh-CN') return lang;
-    const chinese = [chosen, driver?.locale].find((l) => l === 'zh-HK' || l === 'zh-CN');
-    if (lang === 'zh') return chinese ?? 'zh-HK';
-    return chosen ?? driver?.locale ?? 'en';
+  /** The language chosen with LANG, if any (session store: Redis in production). */
+  async function chosenLocale(from: string): Promise<Locale | null> {
+    return (await rt.sessions.load<{ locale: Locale }>(languageKey(from)))?.value.locale ?? null;
   }
 
   async function flowTurn(from: string, locale: Locale, event: UserEvent, entry: 'hotline' | 'bundling' = 'hotline'): Promise<Reply> {
@@ -155,17 +190,32 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     const isCommand = (kind: string) => parsed.type === 'command' && parsed.command.kind === kind;
     const context = async () => {
       const driver = await rt.services.drivers.byMobile(from);
-      const locale = await localeFor(from, driver, lang);
+      const locale = replyLocale(lang, await chosenLocale(from), driver);
       setLocale(locale);
       return { from, locale, driver };
     };
 
-    // Opt-out and opt-in come before the rate limit: a STOP is always honoured.
+    // Opt-out and opt-in come before the rate limit: a STOP is always honoured. It is recorded (in
+    // Postgres) before anything else is looked up, so a session store that is down (Redis) cannot
+    // lose it; its reply then speaks what language can still be known: the keyword's script, the
+    // driver's language, else English.
     const optIn = sms.optOutType === 'START' && (await rt.ports.optOuts.isOptedOut(from));
     if (sms.optOutType === 'STOP' || isCommand('stop') || isCommand('start') || optIn) {
-      const ctx = await context();
       const stop = sms.optOutType === 'STOP' || isCommand('stop');
-      return toAnswer(await runCommand({ kind: stop ? 'stop' : 'start' }, ctx, deps), ctx.locale);
+      const done = await runCommand({ kind: stop ? 'stop' : 'start' }, { from, locale: 'en', driver: null }, deps);
+      // Recorded. The reply's language is a nicety: what of it cannot be looked up is done without.
+      const failed: unknown[] = [];
+      const tryOr = <T>(p: Promise<T>): Promise<T | null> => p.catch((err: unknown) => (failed.push(err), null));
+      const [driver, chosen] = await Promise.all([tryOr(rt.services.drivers.byMobile(from)), tryOr(chosenLocale(from))]);
+      const locale = replyLocale(lang, chosen, driver);
+      setLocale(locale);
+      if (failed.length) {
+        rt.logger.warn(
+          { err: errorFields(failed[0]), failures: failed.length, messageSid: sms.messageSid, callerMasked: maskPhone(from), optedOut: stop },
+          'sms opt-out recorded; reply language looked up without the session store or driver record',
+        );
+      }
+      return toAnswer(done, locale);
     }
 
     // Counted before any other work, so a flood costs one Redis (or memory) hit per message.
@@ -225,6 +275,14 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
   }
 
   return app as unknown as Hono;
+}
+
+/** The reply language: a Chinese keyword's script, else LANG's choice, else the driver's, else English. */
+function replyLocale(lang: KeywordLang | 'free', chosen: Locale | null, driver: Driver | null): Locale {
+  if (lang === 'zh-HK' || lang === 'zh-CN') return lang;
+  const chinese = [chosen, driver?.locale].find((l) => l === 'zh-HK' || l === 'zh-CN');
+  if (lang === 'zh') return chinese ?? 'zh-HK';
+  return chosen ?? driver?.locale ?? 'en';
 }
 
 function toAnswer(a: Awaited<ReturnType<typeof runCommand>>, locale: Locale): Answer {

@@ -1,12 +1,15 @@
 /**
  * Twilio webhook guard, shared by the voice and SMS routes: parses the form body once and checks
- * `X-Twilio-Signature` with the twilio SDK. Routes read the parsed parameters with `twilioParams(c)`.
+ * `X-Twilio-Signature` with the twilio SDK. Routes read the parsed parameters with `twilioParams(c)`:
+ * without the characters XML 1.0 forbids (stripped after the signature check, which needs the
+ * parameters exactly as Twilio sent them), so no reply that echoes a caller's text breaks the TwiML.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery } from 'node:querystring';
 import type { Context, MiddlewareHandler } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
+import { stripXmlForbiddenValues } from '../../core/text.js';
 
 /** Hono environment of routes behind `twilioWebhook`. */
 export interface TwilioEnv {
@@ -88,7 +91,8 @@ export function twilioWebhook(rt: Runtime): MiddlewareHandler<TwilioEnv> {
       rt.logger.warn({ path: new URL(c.req.url).pathname }, 'twilio webhook refused: no TWILIO_AUTH_TOKEN and not on loopback');
       return c.text('Forbidden', 403);
     }
-    c.set('twilioParams', params);
+    // Only now: the signature covers the parameters as sent.
+    c.set('twilioParams', stripXmlForbiddenValues(params));
     await next();
   };
 }

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import type { Runtime } from '../../runtime.js';
 import type { Locale } from '../../core/types.js';
 import { maskPhone } from '../../core/mask.js';
+import { errorFields } from '../../logger.js';
 import { normalisePhone } from '../../core/identifiers.js';
 import type { UserEvent } from '../../flows/reply.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
@@ -60,8 +61,8 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
       if (out.repeated) rt.logger.info({ callSid: call.callSid, turn: n }, 'voice turn repeated: saved answer');
       return twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale), agentNumber }));
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      rt.logger.error({ callSid: call.callSid, turn: n, err: { name: e.name, message: e.message, stack: e.stack } }, 'voice turn failed');
+      // Not the error's message: it may quote what the caller said (errorFields).
+      rt.logger.error({ callSid: call.callSid, turn: n, err: errorFields(err) }, 'voice turn failed');
       // The apology is in the language of the turn's URL, when it names one.
       const known = asLocale(c.req.query('lang'));
       return twiml(c, renderApology(known, { action: fallbackUrl(known) }));

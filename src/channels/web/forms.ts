@@ -3,6 +3,7 @@
  * name what is wrong. Pure: no Hono, no store.
  */
 import { checkCcrn, normaliseDigits } from '../../core/identifiers.js';
+import { stripXmlForbidden } from '../../core/text.js';
 
 /** One error, shown next to its field and linked from the summary at the top of the page. */
 export interface FieldError {
@@ -68,10 +69,13 @@ export function ccrnFormatErrors(entries: CcrnEntry[]): FieldError[] {
   return errors;
 }
 
-/** Form fields as strings (files and repeated fields ignored). */
+/**
+ * Form fields as strings (files and repeated fields ignored), without the characters XML 1.0
+ * forbids (control characters, lone surrogates, U+FFFE/FFFF): what is typed is shown back.
+ */
 export function fields(body: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = stripXmlForbidden(v);
   return out;
 }
 

@@ -15,6 +15,7 @@ import { LOCALES } from '../../core/types.js';
 import type { Asker, ConsignmentView } from '../../core/services.js';
 import { checkBundleRef, checkDriverNo, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
 import { formatTime, tFor } from '../../i18n.js';
+import { errorFields } from '../../logger.js';
 import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
 import { clientAddress } from './client-address.js';
@@ -168,7 +169,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   for (const p of PATHS) app.use(p, headers);
 
   app.onError((err, c) => {
-    rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'web page failed');
+    // Not the error's message: it may quote what was typed (errorFields).
+    rt.logger.error({ err: errorFields(err), path: c.req.path }, 'web page failed');
     return problem(c, 500, 'failure');
   });
 

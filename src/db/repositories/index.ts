@@ -6,6 +6,7 @@ import { createBundleRepository } from './bundles.js';
 import { createConsignmentRepository } from './consignments.js';
 import { createDriverRepository } from './drivers.js';
 import { createHandoffRepository } from './handoffs.js';
+import { createInboundMessageRepository } from './inbound.js';
 import { createOptOutRepository } from './opt-outs.js';
 import { createOutboxRepository } from './outbox.js';
 import { createRegistrationRepository } from './registrations.js';
@@ -22,6 +23,7 @@ export function createDataPorts(sql: Sql): DataPorts {
     handoffs: createHandoffRepository(sql),
     outbox: createOutboxRepository(sql),
     optOuts: createOptOutRepository(sql),
+    inbound: createInboundMessageRepository(sql),
   };
 }
 

@@ -10,7 +10,9 @@ import twilio from 'twilio';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../src/config.js';
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
-import { silentLogger } from '../../../src/logger.js';
+import { silentLogger, type Logger } from '../../../src/logger.js';
+import type { SessionStore } from '../../../src/sessions/port.js';
+import type { RateLimiter } from '../../../src/sessions/rate-limit.js';
 import { createRunner } from '../../../src/flows/runner.js';
 import { createMemorySessionStore } from '../../../src/sessions/memory.js';
 import { createRedisSessionStore } from '../../../src/sessions/redis.js';
@@ -55,6 +57,10 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Where the fake clock starts (the demo data is seeded relative to it). */
   start?: Date;
+  /** The runtime's logger (default: silent). */
+  logger?: Logger;
+  /** Session store and rate limiter of the test's own making (e.g. a Redis that is down); the test closes them. */
+  stores?: { sessions: SessionStore; rateLimiter: RateLimiter };
 }
 
 export async function openHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -62,14 +68,16 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
   const target = options.target ?? dbTargets()[0]!;
   const db = await target.open();
   const config = loadConfig({ HOST: '127.0.0.1', TWILIO_AUTH_TOKEN: AUTH_TOKEN, PUBLIC_BASE_URL: PUBLIC_BASE, ...options.env });
-  const base = await createRuntime(config, { db, seedDemo: true, clock, logger: silentLogger() }).catch(async (err) => {
+  const base = await createRuntime(config, { db, seedDemo: true, clock, logger: options.logger ?? silentLogger() }).catch(async (err) => {
     await db.close();
     throw err;
   });
   let redis: Redis | null = null;
   let prefix = '';
   let sessions, rateLimiter;
-  if (options.redis) {
+  if (options.stores) {
+    ({ sessions, rateLimiter } = options.stores);
+  } else if (options.redis) {
     const url = process.env.TEST_REDIS_URL;
     if (!url) throw new Error('redis: true needs TEST_REDIS_URL');
     redis = new Redis(url, { maxRetriesPerRequest: 1 });

@@ -216,6 +216,20 @@ describe('voice routes', () => {
     expect(audit).toEqual([]);
   });
 
+  it('strips the characters XML forbids from SpeechResult after the signature check, so a reply that repeats it is TwiML', async () => {
+    // A flow that says back what it heard (as a read-back does).
+    const runner = scriptedRunner((c) => ({
+      ...REPLIES.done,
+      say: [{ key: 'fixture:done', params: { ref: c.event.type === 'user.text' ? c.event.text : '' } }],
+    }));
+    const { app } = runtime(runner);
+    const res = await post(app, '/twilio/voice/turn?n=3&lang=en', call({ SpeechResult: 'two\u0000 six\u000b one\u000c one\u001f\ufffe', Confidence: '0.8' }));
+    expect(res.status).toBe(200);
+    expect(runner.calls[0]!.event).toEqual({ type: 'user.text', text: 'two six one one' });
+    expect(textOf(parseXml(res.body))).toBe('Your bundle reference is two six one one. Goodbye.');
+    await expectValidTwiml(res.body);
+  });
+
   it('answers only valid TwiML', async () => {
     expect(twiml.length).toBeGreaterThan(10);
     await expectValidTwiml(twiml);

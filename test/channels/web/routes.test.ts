@@ -310,6 +310,23 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       expect((await new FormClient(app, '192.0.2.78').get('/status')).status).toBe(200);
     });
 
+    it('reads fields without the characters XML forbids, and never fails on them', async () => {
+      const b = new FormClient(h.app);
+      for (const ch of ['\u0000', '\u000b', '\u000c', '\u001f', '\ud800', '\ufffe']) {
+        await b.get('/status');
+        const p = await b.post('/status', { ccrn: `2611${ch}0000 0013` });
+        // A form is UTF-8: a lone surrogate cannot travel in it and arrives as U+FFFD, a typo.
+        if (ch === '\ud800') expect(p.status).toBe(400);
+        else expect(textOf(p.html), JSON.stringify(ch)).toMatch(/CCRN 2611 0000 0013: not yet bundled/);
+        await b.get('/registration');
+        const bad = await b.post('/registration', { refNo: `20${ch}26` });
+        expect(bad.status, JSON.stringify(ch)).toBe(400);
+        // What was typed is shown back, without the character (a lone surrogate arrives as U+FFFD).
+        expect(textOf(bad.html)).toMatch(ch === '\ud800' ? /"20\ufffd26" is not 10 digits/ : /"2026" is not 10 digits/);
+        expect(bad.html).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe]/);
+      }
+    });
+
     it('answers a failure of ours with a polite page, not a stack trace', async () => {
       const app = new Hono().route('/', webRoutes(withFailingStatus(h.rt, 'database down at 10.0.0.5')));
       const b = new FormClient(app);

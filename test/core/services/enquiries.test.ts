@@ -139,7 +139,7 @@ describe.each(dbTargets())('enquiry services on $name', (target) => {
       await expect(services.handoffs.record({ ...h, locale: 'fr' as 'en' })).rejects.toThrow();
     });
 
-    it('purges audit, hand-off and outbox records older than the retention period', async () => {
+    it('purges audit, hand-off and outbox records older than the retention period, inbound message ids older than a day', async () => {
       const ports = createDataPorts(db.sql);
       const old = new Date(clock.now().getTime() - 31 * 24 * HOUR);
       const recent = new Date(clock.now().getTime() - 29 * 24 * HOUR);
@@ -148,10 +148,14 @@ describe.each(dbTargets())('enquiry services on $name', (target) => {
         await ports.handoffs.save({ conversationId: 'CA-retention', channel: 'sms', caller: null, driverNo: null, locale: 'en', where: 'x', reason: 'y', createdAt: at });
         await ports.outbox.add({ kind: 'sms', toMasked: '****1234', body: 'b', purpose: 'test', reason: 'demo_number', createdAt: at });
       }
-      expect(await services.purgeExpired()).toEqual({ audit: 1, handoffs: 1, outbox: 1 });
+      await ports.inbound.claim('sms', 'SM-old', new Date(clock.now().getTime() - 25 * HOUR));
+      await ports.inbound.claim('sms', 'SM-recent', new Date(clock.now().getTime() - 23 * HOUR));
+      expect(await services.purgeExpired()).toEqual({ audit: 1, handoffs: 1, outbox: 1, inbound: 1 });
+      expect(await ports.inbound.claim('sms', 'SM-old', clock.now())).toEqual({ first: true });
+      expect(await ports.inbound.claim('sms', 'SM-recent', clock.now())).toEqual({ first: false, reply: null });
       expect((await ports.audit.list({ action: 'test.retention' })).map((e) => e.at)).toEqual([recent]);
       expect((await ports.handoffs.byConversation('CA-retention')).map((e) => e.createdAt)).toEqual([recent]);
-      expect(await services.purgeExpired()).toEqual({ audit: 0, handoffs: 0, outbox: 0 });
+      expect(await services.purgeExpired()).toEqual({ audit: 0, handoffs: 0, outbox: 0, inbound: 0 });
     });
   });
 });
