@@ -153,6 +153,19 @@ export async function sendSms(
   return { status: res.status, contentType: res.headers.get('content-type'), body: text, messages: messagesOf(text) };
 }
 
+/** A delivery report to `/twilio/sms/status`, signed as Twilio signs it. */
+export async function sendStatus(app: Hono, params: Record<string, string>): Promise<Response> {
+  const path = '/twilio/sms/status';
+  return app.request(path, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_BASE + path, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+}
+
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 /** The <Message> texts of a TwiML document. */

@@ -7,11 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import twilio from 'twilio';
 import { dbTargets } from '../../helpers/db.js';
 import { expectValidTwiml } from '../../helpers/twiml.js';
 import { smsRoutes, type SmsStatus } from '../../../src/channels/sms/routes.js';
-import { AUTH_TOKEN, DEMO, PUBLIC_BASE, openHarness, sendSms, type Harness, type SmsResult } from './harness.js';
+import { DEMO, openHarness, sendSms, sendStatus, type Harness, type SmsResult } from './harness.js';
 
 const START = new Date('2026-12-07T02:00:00Z'); // Monday 10:00 in Hong Kong
 const DAY = 24 * 60 * 60 * 1000;
@@ -129,14 +128,7 @@ describe.each(targets)('repeated SMS deliveries on $name', ({ target, redis }) =
     const app = new Hono().route('/twilio/sms', smsRoutes(h.rt, { statusHooks: [async (s) => void seen.push(s)] }));
     const report = async (status: string) => {
       const params = { MessageSid: 'SM' + '9'.repeat(32), MessageStatus: status, To: '+85260003006', From: '+85236690000' };
-      const res = await app.request('/twilio/sms/status', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_BASE + '/twilio/sms/status', params),
-        },
-        body: new URLSearchParams(params).toString(),
-      });
+      const res = await sendStatus(app, params);
       expect(res.status).toBe(200);
       twimls.push(await res.text());
     };

@@ -11,7 +11,7 @@ import { dbTargets } from '../../helpers/db.js';
 import { expectValidTwiml } from '../../helpers/twiml.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { smsRoutes, type SmsStatus } from '../../../src/channels/sms/routes.js';
-import { AUTH_TOKEN, DEMO, PUBLIC_BASE, openHarness, sendSms, withFailingStatus, type Harness } from './harness.js';
+import { DEMO, PUBLIC_BASE, openHarness, sendSms, sendStatus, withFailingStatus, type Harness } from './harness.js';
 import twilio from 'twilio';
 
 const START = new Date('2026-12-07T02:00:00Z'); // Monday 10:00 in Hong Kong
@@ -362,14 +362,7 @@ describe.each(targets)('SMS channel on $name', ({ target, redis }) => {
       const seen: SmsStatus[] = [];
       const app = new Hono().route('/twilio/sms', smsRoutes(h.rt, { statusHooks: [async (s) => void seen.push(s)] }));
       const params = { MessageSid: 'SM' + '7'.repeat(32), MessageStatus: 'undelivered', ErrorCode: '30003', To: '+85262345678', From: '+85236690000' };
-      const res = await app.request('/twilio/sms/status', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-twilio-signature': twilio.getExpectedTwilioSignature(AUTH_TOKEN, PUBLIC_BASE + '/twilio/sms/status', params),
-        },
-        body: new URLSearchParams(params).toString(),
-      });
+      const res = await sendStatus(app, params);
       expect(res.status).toBe(200);
       twimls.push(await res.text());
       expect(seen).toEqual([{ messageSid: params.MessageSid, status: 'undelivered', errorCode: 30003, to: '+85262345678', from: '+85236690000' }]);
