@@ -14,6 +14,7 @@ import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.j
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
 import { runCommand, type CommandDeps } from './commands.js';
 import { renderMessages, renderReply } from './render.js';
+import { apologyLocale } from './apology.js';
 
 /** A delivery report, as Twilio posts it to the status callback. */
 export interface SmsStatus {
@@ -72,14 +73,15 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     const read = readInbound(twilioParams(c));
     if (!read.ok) return c.text(`Bad Request: ${read.reason} is missing or malformed`, 400);
     const sms = read.sms;
-    let locale: Locale = 'en';
+    let locale: Locale | null = null;
     try {
       const answer = await handle(sms, (l) => (locale = l));
       return xml(twiml(answer));
     } catch (err) {
       // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow.
       rt.logger.error({ err, messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
-      return xml(twiml({ text: renderMessages([{ key: 'sms:error' }], locale) }));
+      const apology = locale ?? (await apologyLocale(sms.body, () => rt.sessions.load<{ locale: Locale }>(languageKey(sms.from))));
+      return xml(twiml({ text: renderMessages([{ key: 'sms:error' }], apology) }));
     }
   });
 

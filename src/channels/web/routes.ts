@@ -36,6 +36,7 @@ import {
   type View,
 } from './pages.js';
 import { STYLE_CSS } from './style.js';
+import { isTimeout, RETRY_AFTER_SECONDS, withTimeout } from '../deadline.js';
 
 export interface WebRoutesOptions {
   /** Requests a client (IP) may make per window: page views and form posts counted apart. */
@@ -120,7 +121,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
    * Every page: rate limit, session, language; for posts, the origin check and the session's CSRF
    * token. Failures of ours become a polite page, never a stack trace.
    */
-  const page =
+  const untimed =
     (handler: (r: Req) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       const post = c.req.method === 'POST';
@@ -144,6 +145,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const v = viewFor(c, localeOf(c), session.data.csrf);
       return handler({ c, v, session, form, now: rt.clock.now() });
     };
+  /** Every page under the route deadline: past it, the problem page (503, in onError below). */
+  const page = (handler: (r: Req) => Promise<Response>) => {
+    const run = untimed(handler);
+    return (c: Context): Promise<Response> => withTimeout(run(c), rt.config.ROUTE_DEADLINE_MS);
+  };
 
   // Applied per web path, not with '*': mounted at '/', a '*' middleware would also run for the
   // other channels' unmatched paths.
@@ -152,6 +158,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
 
   app.onError((err, c) => {
     rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'web page failed');
+    // Slow, not broken (our deadline or the database's): 503, try again shortly.
+    if (isTimeout(err)) {
+      c.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return problem(c, 503, 'failure');
+    }
     return problem(c, 500, 'failure');
   });
 
