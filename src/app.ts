@@ -13,6 +13,7 @@ import { webRoutes } from './channels/web/routes.js';
 import { adminRoutes } from './channels/admin/routes.js';
 import { reminderRoutes } from './channels/reminder-voice/routes.js';
 import { routeFallbacks } from './channels/fallbacks.js';
+import { healthRoutes } from './channels/health.js';
 
 /** Twilio webhooks are small form posts; 64 KiB is generous and keeps floods cheap. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -58,25 +59,7 @@ export function createApp(rt: Runtime): Hono {
     );
     return res;
   });
-  app.get('/health', async (c) => {
-    let dbOk = true;
-    try {
-      await rt.db.sql`SELECT 1`;
-    } catch {
-      dbOk = false;
-    }
-    return c.json(
-      {
-        status: dbOk ? 'ok' : 'degraded',
-        version: rt.version,
-        database: rt.db.kind === 'embedded' ? 'embedded' : 'postgres',
-        sessions: rt.sessions.kind,
-        unsignedWebhooks: rt.unsignedWebhooks,
-        outbound: rt.config.TWILIO_ACCOUNT_SID && rt.config.TWILIO_AUTH_TOKEN && rt.config.TWILIO_FROM_NUMBER ? 'twilio' : 'outbox',
-      },
-      dbOk ? 200 : 503,
-    );
-  });
+  app.route('/health', healthRoutes(rt));
 
   app.route('/twilio/voice', voiceRoutes(rt));
   app.route('/twilio/sms', smsRoutes(rt));
