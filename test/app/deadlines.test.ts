@@ -186,7 +186,22 @@ async function prepared(target: DbTarget, env: Record<string, string>) {
   return { t, delivery: { deliveryId: stage.deliveryId, stage: stage.stage } };
 }
 
-describe.each(dbTargets())('every route answers within ROUTE_DEADLINE_MS with the database held, on $name', (target) => {
+// On Postgres the connections' lock_timeout is raised past the test's, so that only the route
+// deadline can answer in time (the next suite lets the database's own timeout answer).
+const heldTargets: DbTarget[] = dbTargets().map((target) =>
+  target.name === 'postgres'
+    ? {
+        name: 'postgres',
+        open: async () => {
+          const db = await freshPostgres(process.env.TEST_DATABASE_URL!, { lockTimeoutMs: 8_000 });
+          await migrate(db.sql);
+          return db;
+        },
+      }
+    : target,
+);
+
+describe.each(heldTargets)('every route answers within ROUTE_DEADLINE_MS with the database held, on $name', (target) => {
   const DEADLINE = 1_500;
   let t: TestRuntime;
   let delivery: { deliveryId: number; stage: number };
@@ -195,20 +210,21 @@ describe.each(dbTargets())('every route answers within ROUTE_DEADLINE_MS with th
   });
   afterAll(() => t?.close());
 
-  const cases = routeCases({ web: () => new FormClient(t.app), delivery: () => delivery });
-  it.each(cases)('$name', async (route) => {
-    const release = await blockDatabase(t.rt.db);
-    let held: Answer;
-    try {
-      held = await timed(() => route.send(t));
-    } finally {
-      await release();
-    }
-    route.held(held);
-    expect(held.ms).toBeLessThan(DEADLINE + 1_000);
-    const free = await timed(() => route.send(t));
-    route.free(free);
-  });
+  for (const route of routeCases({ web: () => new FormClient(t.app), delivery: () => delivery })) {
+    it(route.name, async () => {
+      const release = await blockDatabase(t.rt.db);
+      let held: Answer;
+      try {
+        held = await timed(() => route.send(t));
+      } finally {
+        await release();
+      }
+      route.held(held);
+      expect(held.ms).toBeLessThan(DEADLINE + 1_000);
+      const free = await timed(() => route.send(t));
+      route.free(free);
+    });
+  }
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('with the default deadline, Postgres gives up on a locked table first', () => {
