@@ -5,7 +5,7 @@
  * callback an empty <Response/>. The agent and admin APIs answer 503 `{ "error": "timeout" }`
  * with Retry-After. Routes that keep their own deadline are let through untimed: the hotline's
  * voice turns (src/channels/voice/routes.ts), the web form's pages (src/channels/web/routes.ts,
- * its polite problem page), health (short checks of its own).
+ * its polite problem page), health (short checks of its own); so is creating a campaign (below).
  */
 import type { Context, Next } from 'hono';
 import twilio from 'twilio';
@@ -85,6 +85,10 @@ export function routeFallbacks(rt: Runtime): RouteFallbacks {
       const kind = kindOf(c.req.path);
       // Hotline turns time themselves (and are the hot path: no second timer).
       if (kind === null || kind === 'hotline-call') return next();
+      // Creating a campaign is one transaction that a large selection can make outlast the
+      // deadline; a 503 while it commits would invite a second campaign. The database's timeouts
+      // still bound each of its statements (and a timeout there rolls it back and answers 503).
+      if (kind === 'api' && c.req.method === 'POST' && c.req.path === '/admin/campaigns') return next();
       return underDeadline(c, next, ms, (c) => {
         rt.logger.warn({ path: c.req.path, deadlineMs: ms }, 'route deadline passed: answered without the route');
         return answer(kind, c);

@@ -227,6 +227,35 @@ describe.each(heldTargets)('every route answers within ROUTE_DEADLINE_MS with th
   }
 });
 
+describe.each(dbTargets())('creating a campaign outlasts the route deadline, on $name', (target) => {
+  let t: TestRuntime;
+  beforeAll(async () => {
+    t = await createTestRuntime({ target, env: { ADMIN_API_TOKEN: ADMIN, ROUTE_DEADLINE_MS: '200' } });
+  });
+  afterAll(() => t?.close());
+
+  it('answers 201 once the database is free again, not a 503 that would invite a second campaign', async () => {
+    const release = await blockDatabase(t.rt.db);
+    let created: Promise<Answer>;
+    try {
+      created = timed(() =>
+        t.app.request('/admin/campaigns', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ labelColour: 'purple' }),
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 600));
+    } finally {
+      await release();
+    }
+    const a = await created;
+    expect(a.status).toBe(201);
+    expect(a.ms).toBeGreaterThan(500);
+    expect(JSON.parse(a.body)).toMatchObject({ campaign: { labelColour: 'purple' }, deliveries: expect.any(Number) });
+  });
+});
+
 describe.runIf(process.env.TEST_DATABASE_URL)('with the default deadline, Postgres gives up on a locked table first', () => {
   let t: TestRuntime;
   let delivery: { deliveryId: number; stage: number };
