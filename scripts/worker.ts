@@ -2,7 +2,7 @@
 // recording them in DATABASE_URL. Start as many as you like, on as many machines as you like.
 import { commandLine, type Cli } from './cli.js';
 import { createRuntime } from '../src/runtime.js';
-import { openPostgres } from '../src/db/connect.js';
+import { openPostgres, postgresOptions } from '../src/db/connect.js';
 import { bullQueueFor, kitOf, startReminderWorker } from '../src/reminders/index.js';
 
 const USAGE = `usage: npm run worker -- [--sms-concurrency 50] [--call-concurrency 10] [--pg-connections 4] [--lease-ms 60000]
@@ -33,7 +33,7 @@ async function main() {
   if (!config.DATABASE_URL) fail('DATABASE_URL is not set: workers share the Postgres database of the service (the embedded one cannot be shared).');
 
   // A few connections serve many concurrent sends (postgres.js pipelines); more only add contention.
-  const db = await openPostgres(config.DATABASE_URL, int('pg-connections', args['pg-connections'], 4));
+  const db = await openPostgres(config.DATABASE_URL, int('pg-connections', args['pg-connections'], 4), { ...postgresOptions(config), voicePool: 0 });
   const rt = await createRuntime(config, { db, seedDemo: false });
   const leaseMs = int('lease-ms', args['lease-ms'], 60_000);
   const queue = bullQueueFor(config, {

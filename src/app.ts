@@ -12,6 +12,8 @@ import { smsRoutes } from './channels/sms/routes.js';
 import { webRoutes } from './channels/web/routes.js';
 import { adminRoutes } from './channels/admin/routes.js';
 import { reminderRoutes } from './channels/reminder-voice/routes.js';
+import { routeFallbacks } from './channels/fallbacks.js';
+import { healthRoutes } from './channels/health.js';
 
 /** Twilio webhooks are small form posts; 64 KiB is generous and keeps floods cheap. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -25,7 +27,14 @@ export function createApp(rt: Runtime): Hono {
   // the agent and admin APIs, health. Twilio's servers, not browsers, read the webhooks' answers, and
   // setting a dozen headers on each was ~6% of a voice turn in the profile (README, "Speed").
   const browserHeaders = secureHeaders();
-  const routes = (c: Context, next: Next) => (c.req.path.startsWith('/twilio/') ? next() : browserHeaders(c, next));
+  // Every route answers within ROUTE_DEADLINE_MS, or what src/channels/fallbacks.ts says instead.
+  const fallbacks = routeFallbacks(rt);
+  const routes = (c: Context, next: Next) =>
+    c.req.path.startsWith('/twilio/')
+      ? fallbacks.guard(c, next)
+      : browserHeaders(c, async () => {
+          await fallbacks.guard(c, next);
+        });
   const limited = (c: Context, next: Next) => {
     // A declared Content-Length is checked from the header alone: wrapping the body stream (what
     // bodyLimit does) makes @hono/node-server build a full Request for every webhook, which
@@ -50,25 +59,7 @@ export function createApp(rt: Runtime): Hono {
     );
     return res;
   });
-  app.get('/health', async (c) => {
-    let dbOk = true;
-    try {
-      await rt.db.sql`SELECT 1`;
-    } catch {
-      dbOk = false;
-    }
-    return c.json(
-      {
-        status: dbOk ? 'ok' : 'degraded',
-        version: rt.version,
-        database: rt.db.kind === 'embedded' ? 'embedded' : 'postgres',
-        sessions: rt.sessions.kind,
-        unsignedWebhooks: rt.unsignedWebhooks,
-        outbound: rt.config.TWILIO_ACCOUNT_SID && rt.config.TWILIO_AUTH_TOKEN && rt.config.TWILIO_FROM_NUMBER ? 'twilio' : 'outbox',
-      },
-      dbOk ? 200 : 503,
-    );
-  });
+  app.route('/health', healthRoutes(rt));
 
   app.route('/twilio/voice', voiceRoutes(rt));
   app.route('/twilio/sms', smsRoutes(rt));
@@ -79,7 +70,8 @@ export function createApp(rt: Runtime): Hono {
 
   app.onError((err, c) => {
     rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'unhandled error');
-    return c.json({ error: 'internal_error' }, 500);
+    // Twilio never gets a 5xx; an API timed out by the database gets 503 and Retry-After.
+    return fallbacks.onError(err, c) ?? c.json({ error: 'internal_error' }, 500);
   });
   return app;
 }

@@ -93,6 +93,13 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n <= 10, 'must be a whole number from 0 to 10 (the trusted proxy hops in front of the service)')
     .default(0),
+  /** Postgres deadlines of every connection, below the route deadline (README, "Deadlines"); 0 = none. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  /** Postgres connections kept apart for voice turns (0 = they share the main pool of 10). */
+  DB_VOICE_POOL_SIZE: z.coerce.number().int().min(0).max(100).default(5),
+  /** Every route answers within this (Twilio gives up on a webhook after 15 s). */
+  ROUTE_DEADLINE_MS: z.coerce.number().int().min(100).max(14_000, 'must be at most 14000: Twilio gives up after 15 s').default(10_000),
   TEST_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   TEST_REDIS_URL: url(['redis:', 'rediss:']).optional(),
 });

@@ -23,14 +23,26 @@ export interface Runtime {
   runner: Runner;
   clock: Clock;
   logger: Logger;
+  /**
+   * The interactive voice path (hotline and reminder call turns): the same services and a runner
+   * of its own over `db.voice`, the voice pool. Absent: the runtime's own (tests' hand-made ones).
+   */
+  voice?: VoicePath;
   /** True when Twilio webhooks are accepted without a signature (no TWILIO_AUTH_TOKEN, loopback only). */
   unsignedWebhooks: boolean;
   version: string;
   close(): Promise<void>;
 }
 
+/** What a voice turn uses; on Postgres wired over the voice pool (README, "Deadlines"). */
+export interface VoicePath {
+  ports: DataPorts;
+  services: Services;
+  runner: Runner;
+}
+
 import { hasTwilioCredentials } from './config.js';
-import { openEmbedded, openPostgres } from './db/connect.js';
+import { openEmbedded, openPostgres, postgresOptions, type Sql } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { seedDemo } from './db/seed.js';
 import { createDataPorts } from './db/repositories/index.js';
@@ -63,7 +75,9 @@ export const isLoopback = (host: string) => LOOPBACK.has(host) || host.startsWit
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const db = options.db ?? (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL) : await openEmbedded(config.DATA_DIR));
+  const db =
+    options.db ??
+    (config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, 10, postgresOptions(config)) : await openEmbedded(config.DATA_DIR));
   const closers: (() => Promise<unknown>)[] = options.db ? [] : [() => db.close()];
   try {
     await migrate(db.sql);
@@ -76,7 +90,6 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         : {}),
     });
     closers.unshift(() => store.close());
-    const ports = createDataPorts(db.sql);
     const directory = createDirectory({ clock, holidays: config.PUBLIC_HOLIDAYS ?? HK_PUBLIC_HOLIDAYS_2026_2027 });
     const guidance = createGuidance(directory);
     const provider = hasTwilioCredentials(config)
@@ -87,18 +100,24 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
           logger,
         })
       : null;
-    const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider, clock, logger });
-    const services = createServices({
-      ports,
-      clock,
-      outbound,
-      directory,
-      guidance,
-      retentionDays: config.RETENTION_DAYS,
-      logger,
-      notifyLocked: smsTokenLockNotifier(outbound),
-    });
-    const runner = createRunner({ sessions: store.sessions, services, clock, logger });
+    // The same wiring over a pool: the main one, and the voice pool when it is one of its own.
+    const wire = (sql: Sql): VoicePath => {
+      const ports = createDataPorts(sql);
+      const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider, clock, logger });
+      const services = createServices({
+        ports,
+        clock,
+        outbound,
+        directory,
+        guidance,
+        retentionDays: config.RETENTION_DAYS,
+        logger,
+        notifyLocked: smsTokenLockNotifier(outbound),
+      });
+      return { ports, services, runner: createRunner({ sessions: store.sessions, services, clock, logger }) };
+    };
+    const { ports, services, runner } = wire(db.sql);
+    const voice = db.voice && db.voice !== db.sql ? wire(db.voice) : { ports, services, runner };
     const purge = setInterval(() => {
       services.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
     }, 60 * 60 * 1000);
@@ -113,6 +132,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       rateLimiter: store.rateLimiter,
       services,
       runner,
+      voice,
       clock,
       logger,
       unsignedWebhooks: !config.TWILIO_AUTH_TOKEN && isLoopback(config.HOST),

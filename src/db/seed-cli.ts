@@ -3,12 +3,12 @@
  * (stop the service first: an embedded database has one user at a time). Existing records stay.
  */
 import { loadConfig } from '../config.js';
-import { openEmbedded, openPostgres } from './connect.js';
+import { openEmbedded, openPostgres, postgresOptions } from './connect.js';
 import { migrate } from './migrate.js';
 import { seedDemo } from './seed.js';
 
 const config = loadConfig();
-const db = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, 2) : await openEmbedded(config.DATA_DIR);
+const db = config.DATABASE_URL ? await openPostgres(config.DATABASE_URL, 2, { ...postgresOptions(config), voicePool: 0 }) : await openEmbedded(config.DATA_DIR);
 try {
   await migrate(db.sql);
   await seedDemo(db.sql, new Date(), { force: true });

@@ -4,7 +4,7 @@
  */
 import demoSeed from './demo-seed.json' with { type: 'json' };
 import type { Sql } from './connect.js';
-import { SCHEMA_LOCK } from './migrate.js';
+import { SCHEMA_LOCK, SCHEMA_TIMEOUT_MS, setLocalTimeouts } from './migrate.js';
 import { canReceiveSms } from '../core/identifiers.js';
 import { hongKongDate } from '../core/directory.js';
 import type {
@@ -90,6 +90,8 @@ export async function seedDemo(sql: Sql, now: Date, opts: { force?: boolean; see
   const today = hongKongDate(now);
 
   return sql.begin(async (tx) => {
+    // Longer deadlines than a request's, for this transaction only (src/db/migrate.ts).
+    await setLocalTimeouts(tx, SCHEMA_TIMEOUT_MS, SCHEMA_TIMEOUT_MS);
     await tx`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`;
     if (!opts.force) {
       const [row] = await tx<{ any: boolean }[]>`SELECT EXISTS (SELECT 1 FROM drivers) AS any`;

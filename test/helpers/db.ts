@@ -7,7 +7,7 @@
  */
 import postgres from 'postgres';
 import { randomBytes } from 'node:crypto';
-import { openEmbedded, openPostgres, type Database } from '../../src/db/connect.js';
+import { openEmbedded, openPostgres, type Database, type PostgresOptions } from '../../src/db/connect.js';
 import { migrate } from '../../src/db/migrate.js';
 
 export interface DbTarget {
@@ -15,7 +15,7 @@ export interface DbTarget {
   open(): Promise<Database>;
 }
 
-export async function freshPostgres(url: string): Promise<Database> {
+export async function freshPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const name = 't_' + randomBytes(6).toString('hex');
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -25,7 +25,7 @@ export async function freshPostgres(url: string): Promise<Database> {
   }
   const u = new URL(url);
   u.pathname = '/' + name;
-  const db = await openPostgres(u.toString(), 10);
+  const db = await openPostgres(u.toString(), 10, options);
   return {
     ...db,
     close: async () => {

@@ -13,13 +13,14 @@ import type { UserEvent } from '../../flows/reply.js';
 import { createRunner, type Runner } from '../../flows/runner.js';
 import { createReminderFlow } from '../../flows/reminder.js';
 import { kitOf } from '../../reminders/kit.js';
+import { createReminderRepository } from '../../db/repositories/reminders.js';
 import { parseAttemptRef, type AttemptRef } from '../../reminders/callbacks.js';
 import { machineMessage } from '../../reminders/messages.js';
 import { hongKongDateOf } from '../../reminders/schedule.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from '../voice/parse.js';
 import { asLocale, renderAgent, renderApology, renderVoice } from '../voice/render.js';
-import { withTimeout } from '../voice/turn-timeout.js';
+import { withTimeout } from '../deadline.js';
 
 export const REMINDER_PATH = '/twilio/reminder';
 
@@ -43,35 +44,42 @@ const isMachine = (answeredBy: string | undefined) => !!answeredBy && answeredBy
 export interface ReminderRouteOptions {
   /** The runner of the reminder flow; default one of its own on the runtime's session store. */
   runner?: Runner;
-  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. */
+  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. Default ROUTE_DEADLINE_MS. */
   turnTimeoutMs?: number;
 }
+
+/** Where an apology's Gather goes: the reminder fallback (an agent), in the call's language when known. */
+export const reminderFallbackUrl = (base: string, locale: Locale | null) => `${base}${REMINDER_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
 
 export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}): Hono<TwilioEnv> {
   const app = new Hono<TwilioEnv>();
   const kit = kitOf(rt);
   const base = rt.config.PUBLIC_BASE_URL ?? '';
   const agentNumber = rt.config.AGENT_NUMBER ?? null;
-  const turnTimeoutMs = options.turnTimeoutMs ?? 10_000;
+  const turnTimeoutMs = options.turnTimeoutMs ?? rt.config.ROUTE_DEADLINE_MS ?? 10_000;
+  // A reminder call is a driver on the line: its turns use the voice pool (src/runtime.ts), the
+  // status callbacks the main one.
+  const voice = rt.voice ?? rt;
+  const callRepo = rt.db?.voice && rt.db.voice !== rt.db.sql ? createReminderRepository(rt.db.voice) : kit.repo;
   const runner =
     options.runner ??
     createRunner({
       sessions: rt.sessions,
-      services: rt.services,
+      services: voice.services,
       clock: rt.clock,
       logger: rt.logger,
-      flows: { reminder: createReminderFlow({ isOptedOut: (n) => rt.ports.optOuts.isOptedOut(n), hotline: kit.hotline }) },
+      flows: { reminder: createReminderFlow({ isOptedOut: (n) => voice.ports.optOuts.isOptedOut(n), hotline: kit.hotline }) },
     });
 
   const refQuery = (r: AttemptRef) => `delivery=${r.deliveryId}&stage=${r.stage}&attempt=${r.attempt}`;
   const turnUrl = (n: number, locale: Locale, r: AttemptRef) => `${base}${REMINDER_PATH}/turn?n=${n}&lang=${locale}&${refQuery(r)}`;
-  const fallbackUrl = (locale: Locale | null) => `${base}${REMINDER_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
+  const fallbackUrl = (locale: Locale | null) => reminderFallbackUrl(base, locale);
 
   /** One turn of the reminder flow, rendered; an apology when anything of ours fails. */
   async function turn(c: Context, call: VoiceWebhook, ref: AttemptRef, event: UserEvent, n: number): Promise<Response> {
     const known = asLocale(c.req.query('lang'));
     try {
-      const ctx = await kit.repo.stageContext(ref.deliveryId, ref.stage);
+      const ctx = await callRepo.stageContext(ref.deliveryId, ref.stage);
       if (!ctx) throw new Error(`no reminder stage ${ref.deliveryId}/${ref.stage}`);
       const work = runner.turn({
         key: reminderSessionKey(call.callSid),
@@ -93,9 +101,9 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
   async function voicemail(c: Context, call: VoiceWebhook, ref: AttemptRef, answeredBy: string): Promise<Response> {
     if (answeredBy === 'fax') return twiml(c, new twilio.twiml.VoiceResponse().hangup().toString());
     try {
-      const ctx = await kit.repo.stageContext(ref.deliveryId, ref.stage);
+      const ctx = await callRepo.stageContext(ref.deliveryId, ref.stage);
       if (!ctx) throw new Error(`no reminder stage ${ref.deliveryId}/${ref.stage}`);
-      const [driver, token] = await Promise.all([rt.ports.drivers.byDriverNo(ctx.driverNo), rt.ports.tokens.bySerial(ctx.tokenSerial)]);
+      const [driver, token] = await Promise.all([voice.ports.drivers.byDriverNo(ctx.driverNo), voice.ports.tokens.bySerial(ctx.tokenSerial)]);
       const locale = driver?.locale ?? 'zh-HK';
       const msg = machineMessage({
         serial: ctx.tokenSerial,
@@ -140,7 +148,7 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
     if (!p.ok) return c.text(`Bad Request: ${p.problem}`, 400);
     const answeredBy = twilioParams(c).AnsweredBy;
     if (answeredBy) {
-      await kit.repo.recordAnsweredBy(p.ref, answeredBy, rt.clock.now()).catch((err: unknown) =>
+      await callRepo.recordAnsweredBy(p.ref, answeredBy, rt.clock.now()).catch((err: unknown) =>
         rt.logger.warn({ callSid: p.call.callSid, err: { message: (err as Error).message } }, 'answeredBy not recorded'),
       );
     }

@@ -15,6 +15,7 @@ import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.j
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
 import { runCommand, type CommandDeps } from './commands.js';
 import { renderMessages, renderReply } from './render.js';
+import { apologyLocale } from './apology.js';
 
 /** A delivery report, as Twilio posts it to the status callback. */
 export interface SmsStatus {
@@ -76,7 +77,7 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     const read = readInbound(twilioParams(c));
     if (!read.ok) return c.text(`Bad Request: ${read.reason} is missing or malformed`, 400);
     const sms = read.sms;
-    let locale: Locale = 'en';
+    let locale: Locale | null = null;
     let claimed = false;
     try {
       // A message is handled once: Twilio's retry (it did not get our answer) or a replayed signed
@@ -95,7 +96,8 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
       // Our failure: still 200 with an apology, never a 5xx that Twilio would retry or swallow. The
       // error's message is not logged: it may quote the text (errorFields).
       rt.logger.error({ err: errorFields(err), messageSid: sms.messageSid, callerMasked: maskPhone(sms.from) }, 'sms turn failed');
-      const body = twiml({ text: renderMessages([{ key: 'sms:error' }], locale) });
+      const apology = locale ?? (await apologyLocale(sms.body, () => rt.sessions.load<{ locale: Locale }>(languageKey(sms.from))));
+      const body = twiml({ text: renderMessages([{ key: 'sms:error' }], apology) });
       if (claimed) await remember(sms.messageSid, body);
       return xml(body);
     }

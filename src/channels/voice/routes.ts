@@ -13,13 +13,13 @@ import type { UserEvent } from '../../flows/reply.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from './parse.js';
 import { asLocale, renderAgent, renderApology, renderVoice } from './render.js';
-import { withTimeout } from './turn-timeout.js';
+import { withTimeout } from '../deadline.js';
 
 /** Where the app mounts these routes (DESIGN.md, "Entry points"). */
 export const VOICE_PATH = '/twilio/voice';
 
 export interface VoiceRouteOptions {
-  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. */
+  /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. Default ROUTE_DEADLINE_MS. */
   turnTimeoutMs?: number;
 }
 
@@ -39,7 +39,9 @@ const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 't
 
 export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<TwilioEnv> {
   const app = new Hono<TwilioEnv>();
-  const turnTimeoutMs = options.turnTimeoutMs ?? 10_000;
+  const turnTimeoutMs = options.turnTimeoutMs ?? rt.config.ROUTE_DEADLINE_MS ?? 10_000;
+  // Turns run on the voice path's own pool (src/runtime.ts), so hung queries elsewhere cannot starve them.
+  const { runner, services } = rt.voice ?? rt;
   const base = rt.config.PUBLIC_BASE_URL ?? '';
   const agentNumber = rt.config.AGENT_NUMBER ?? null;
 
@@ -50,7 +52,7 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
   async function answer(c: Context, call: VoiceWebhook, event: UserEvent, n: number): Promise<Response> {
     try {
       const out = await withTimeout(
-        rt.runner.turn({
+        runner.turn({
           key: sessionKey(call.callSid),
           start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from },
           event,
@@ -91,7 +93,7 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
     const { callSid, callStatus, from } = parsed.call;
     if (callStatus && FINAL_STATUSES.has(callStatus)) {
       try {
-        await rt.runner.end(sessionKey(callSid));
+        await runner.end(sessionKey(callSid));
       } catch (err) {
         rt.logger.error({ callSid, err: { message: (err as Error).message } }, 'voice session end failed');
       }
@@ -122,7 +124,7 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
       const { callSid, from } = parsed.call;
       rt.logger.warn({ callSid }, 'voice fallback: caller sent to an agent');
       await withTimeout(
-        rt.services.handoffs.record({
+        services.handoffs.record({
           conversationId: callSid,
           channel: 'voice',
           caller: from,

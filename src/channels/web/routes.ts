@@ -39,6 +39,7 @@ import {
   type View,
 } from './pages.js';
 import { STYLE_CSS } from './style.js';
+import { isTimeout, RETRY_AFTER_SECONDS, withTimeout } from '../deadline.js';
 
 export interface WebRoutesOptions {
   /**
@@ -140,7 +141,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
    * Every page: rate limit, session, language; for posts, the origin check and the session's CSRF
    * token. Failures of ours become a polite page, never a stack trace.
    */
-  const page =
+  const untimed =
     (handler: (r: Req) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       const post = c.req.method === 'POST';
@@ -162,6 +163,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const v = viewFor(c, localeOf(c), session.data.csrf);
       return handler({ c, v, session, form, now: rt.clock.now() });
     };
+  /** Every page under the route deadline: past it, the problem page (503, in onError below). */
+  const page = (handler: (r: Req) => Promise<Response>) => {
+    const run = untimed(handler);
+    return (c: Context): Promise<Response> => withTimeout(run(c), rt.config.ROUTE_DEADLINE_MS);
+  };
 
   // Applied per web path, not with '*': mounted at '/', a '*' middleware would also run for the
   // other channels' unmatched paths.
@@ -171,6 +177,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   app.onError((err, c) => {
     // Not the error's message: it may quote what was typed (errorFields).
     rt.logger.error({ err: errorFields(err), path: c.req.path }, 'web page failed');
+    // Slow, not broken (our deadline or the database's): 503, try again shortly.
+    if (isTimeout(err)) {
+      c.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return problem(c, 503, 'failure');
+    }
     return problem(c, 500, 'failure');
   });
 
