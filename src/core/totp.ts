@@ -4,6 +4,7 @@
  */
 import { HOTP, Secret } from 'otpauth';
 import { normaliseDigits } from './identifiers.js';
+import { sameSecret } from './secrets.js';
 
 export const STEP_SECONDS = 30;
 /** Steps accepted around the current one: t-2 .. t+1 (DESIGN.md). */
@@ -24,13 +25,6 @@ export function codeAt(secretBase32: string, at: Date, offset = 0): string {
   return codeForStep(Secret.fromBase32(secretBase32), stepAt(at) + offset);
 }
 
-function sameCode(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 /**
  * The step whose code is `code`, searching t-2..t+1 around `now`; the latest step when several
  * match; null for a wrong code or input that is not 6 digits (full-width digits and spaces are
@@ -43,7 +37,7 @@ export function matchStep(secretBase32: string, code: string, now: Date): number
   const t = stepAt(now);
   let found: number | null = null;
   for (let step = t - WINDOW_BEFORE; step <= t + WINDOW_AFTER; step++) {
-    if (sameCode(codeForStep(secret, step), entered)) found = step;
+    if (sameSecret(codeForStep(secret, step), entered)) found = step;
   }
   return found;
 }

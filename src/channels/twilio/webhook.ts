@@ -4,12 +4,12 @@
  * without the characters XML 1.0 forbids (stripped after the signature check, which needs the
  * parameters exactly as Twilio sent them), so no reply that echoes a caller's text breaks the TwiML.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { parse as parseQuery } from 'node:querystring';
 import type { Context, MiddlewareHandler } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
 import { stripXmlForbiddenValues } from '../../core/text.js';
+import { sameSecret } from '../../core/secrets.js';
+import { parseForm } from './form.js';
 
 /** Hono environment of routes behind `twilioWebhook`. */
 export interface TwilioEnv {
@@ -41,26 +41,15 @@ export function publicUrl(requestUrl: string, publicBase: string | undefined): s
  * port, escaped forms), so nothing it accepts is refused here.
  */
 export function validTwilioSignature(authToken: string, signature: string, url: string, params: Record<string, string>): boolean {
-  const expected = Buffer.from(twilio.getExpectedTwilioSignature(authToken, url, params));
-  const given = Buffer.from(signature);
-  if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
+  if (sameSecret(signature, twilio.getExpectedTwilioSignature(authToken, url, params))) return true;
   return twilio.validateRequest(authToken, signature, url, params);
 }
 
 async function formParams(c: Context): Promise<Record<string, string>> {
   if (c.req.method !== 'POST') return {};
-  // Twilio posts application/x-www-form-urlencoded. node:querystring reads it as the WHATWG form
-  // parser does ('+' is a space, bad escapes kept as they are) in half the time of URLSearchParams,
-  // and many times faster than Request.formData() (parseBody).
-  if ((c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
-    const params = parseQuery(await c.req.text());
-    // A name given twice keeps its last value, as Object.fromEntries(URLSearchParams) did.
-    for (const k in params) {
-      const v = params[k];
-      if (typeof v !== 'string') params[k] = v === undefined ? '' : v[v.length - 1]!;
-    }
-    return params as Record<string, string>;
-  }
+  // Twilio posts application/x-www-form-urlencoded: read by our own decoder (form.ts), many times
+  // faster than Request.formData() (parseBody).
+  if ((c.req.header('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return parseForm(await c.req.text());
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
