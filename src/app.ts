@@ -53,8 +53,11 @@ export function createApp(rt: Runtime): Hono {
   app.use('*', async (c, next) => {
     const started = performance.now();
     const res = await limited(c, next);
+    // A refusal made here returns its Response; a route's answer is in c.res (what `next()` resolves
+    // to is Hono's context, not a Response: reading `.status` of it logged no status for webhooks).
+    const status = res instanceof Response ? res.status : c.res.status;
     rt.logger.info(
-      { method: c.req.method, path: c.req.path, status: (res ?? c.res).status, ms: Math.round(performance.now() - started) },
+      { method: c.req.method, path: c.req.path, status, ms: Math.round(performance.now() - started) },
       'request',
     );
     return res;

@@ -79,6 +79,16 @@ describe.each(dbTargets())('the HTTP app on $name', (target) => {
     expect(logged('/health').at(-1)?.status).toBe(200);
     expect(logged('/nowhere-logged').map((l) => l.status)).toEqual([404]);
     expect(logged('/twilio/reminder/too-big').map((l) => l.status)).toEqual([413]);
+    // A webhook with its length declared, as Twilio sends it: its own status, 200 or 400.
+    const call = { CallSid: 'CA' + '0'.repeat(32), From: '+85261112222', To: '+85236690000' };
+    for (const body of [new URLSearchParams(call).toString(), 'CallSid=CA1']) {
+      await t.app.request('/twilio/voice', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) },
+        body,
+      });
+    }
+    expect(logged('/twilio/voice').map((l) => l.status).slice(-2)).toEqual([200, 400]);
   });
 
   it('logs requests without phone numbers or message bodies', async () => {
