@@ -3,35 +3,18 @@
  * Channel wording goes through i18next context: `prompt_voice` / `prompt_text` fall back to `prompt`.
  */
 import i18next, { type TFunction } from 'i18next';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { projectRoot } from './db/paths.js';
 import type { Locale } from './core/types.js';
-import { LOCALES } from './core/types.js';
 import type { Msg, MsgParam } from './flows/reply.js';
+import { RESOURCES } from './locales.js';
 
 export type Mode = 'voice' | 'text';
-
-export const localesDir = () => join(projectRoot(), 'locales');
-
-/** Every namespace of every language, read from disk once. */
-export function loadResources(dir: string = localesDir()): Record<Locale, Record<string, Record<string, unknown>>> {
-  const out = {} as Record<Locale, Record<string, Record<string, unknown>>>;
-  for (const lng of LOCALES) {
-    out[lng] = {};
-    for (const file of readdirSync(join(dir, lng)).filter((f) => f.endsWith('.json'))) {
-      out[lng][file.slice(0, -5)] = JSON.parse(readFileSync(join(dir, lng, file), 'utf8'));
-    }
-  }
-  return out;
-}
 
 let instance: typeof i18next | null = null;
 
 /** One shared, initialised i18next instance (synchronous: resources are bundled in). */
 export function i18n(): typeof i18next {
   if (instance) return instance;
-  const resources = loadResources();
+  const resources = RESOURCES;
   const inst = i18next.createInstance();
   void inst.init({
     resources,

@@ -51,6 +51,7 @@ import { createDirectory, HK_PUBLIC_HOLIDAYS_2026_2027 } from './core/directory.
 import { createGuidance } from './core/guidance.js';
 import { createOutbound } from './core/outbound.js';
 import { createTwilioProvider } from './channels/twilio/rest.js';
+import { twilioClient } from './node/twilio-transport.js';
 import { createServices } from './core/create-services.js';
 import { smsTokenLockNotifier } from './channels/sms/notices.js';
 import { createRunner } from './flows/runner.js';
@@ -94,8 +95,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     const guidance = createGuidance(directory);
     const provider = hasTwilioCredentials(config)
       ? createTwilioProvider({
-          accountSid: config.TWILIO_ACCOUNT_SID!,
-          authToken: config.TWILIO_AUTH_TOKEN!,
+          // The SDK over our keep-alive transport (src/node): a Node adapter, chosen here.
+          client: twilioClient(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!),
           from: config.TWILIO_FROM_NUMBER!,
           logger,
         })

@@ -3,9 +3,11 @@
  * is in en, zh-HK and zh-CN, none is empty, and each names the same {{variables}} everywhere.
  */
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadResources, localesDir, render } from '../src/i18n.js';
+import { fileURLToPath } from 'node:url';
+import { render } from '../src/i18n.js';
+import { RESOURCES } from '../src/locales.js';
 import { LOCALES, type Locale } from '../src/core/types.js';
 import { PLACES } from '../src/core/places.js';
 import { BRING_KEYS, REPRESENTATIVE_KEYS } from '../src/core/guidance.js';
@@ -23,8 +25,20 @@ function flatten(tree: Tree, prefix = ''): Map<string, string> {
   return out;
 }
 
+const localesDir = fileURLToPath(new URL('../locales', import.meta.url));
+/** Every namespace file on disk, read afresh: what the service bundles (src/locales.ts) must be exactly this. */
+function loadResources(): Record<Locale, Record<string, Record<string, unknown>>> {
+  const out = {} as Record<Locale, Record<string, Record<string, unknown>>>;
+  for (const lng of LOCALES) {
+    out[lng] = {};
+    for (const file of readdirSync(join(localesDir, lng)).filter((f) => f.endsWith('.json'))) {
+      out[lng][file.slice(0, -5)] = JSON.parse(readFileSync(join(localesDir, lng, file), 'utf8'));
+    }
+  }
+  return out;
+}
 const resources = loadResources();
-const namespaces = [...new Set(LOCALES.flatMap((l) => readdirSync(join(localesDir(), l)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5))))].sort();
+const namespaces = [...new Set(LOCALES.flatMap((l) => Object.keys(resources[l])))].sort();
 const flat = (lng: Locale, ns: string) => flatten((resources[lng][ns] ?? {}) as Tree);
 const variables = (s: string) => [...new Set([...s.matchAll(/\{\{\s*([\w.]+)[^}]*\}\}/g)].map((m) => m[1]!))].sort();
 
@@ -57,6 +71,10 @@ function groupVariables(lng: Locale, ns: string, key: string, pluralBases: Set<s
 }
 
 describe('locales', () => {
+  it('the service bundles every namespace file on disk, as it is (src/locales.ts)', () => {
+    expect(RESOURCES).toEqual(resources);
+  });
+
   it('has the flow and common namespaces', () => {
     expect(namespaces).toEqual(expect.arrayContaining(['common', 'flow']));
   });

@@ -2,7 +2,7 @@
  * The reminder services of one instance, wired from its parts: what the web tier needs (admin API,
  * reminder call routes, status callbacks). No queue here: BullMQ stays out of the web bundle.
  */
-import { twilioClient } from '../channels/twilio/http-client.js';
+import { twilioClient } from '../node/twilio-transport.js';
 import type { Config } from '../config.js';
 import { hasTwilioCredentials } from '../config.js';
 import type { Sql } from '../db/connect.js';

@@ -4,6 +4,7 @@ import { http, HttpResponse } from 'msw';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createTwilioProvider } from '../../src/channels/twilio/rest.js';
+import { twilioClient } from '../../src/node/twilio-transport.js';
 import { createOutbound } from '../../src/core/outbound.js';
 import { createDataPorts } from '../../src/db/repositories/index.js';
 import type { Database } from '../../src/db/connect.js';
@@ -53,7 +54,7 @@ function capturedLogger() {
   return { logger: pino({ level: 'info' }, stream), lines };
 }
 
-const provider = () => createTwilioProvider({ accountSid: ACCOUNT, authToken: 'test-auth-token', from: FROM });
+const provider = () => createTwilioProvider({ client: twilioClient(ACCOUNT, 'test-auth-token'), from: FROM });
 
 describe('Twilio provider', () => {
   it('sends an SMS and answers the message sid', async () => {
@@ -132,7 +133,7 @@ describe('Twilio provider', () => {
   it('logs a refusal with the masked number only', async () => {
     const { logger, lines } = capturedLogger();
     server.use(twilioAnswers(MESSAGES, 400, twilioError(21610, 400)));
-    const p = createTwilioProvider({ accountSid: ACCOUNT, authToken: 'test-auth-token', from: FROM, logger });
+    const p = createTwilioProvider({ client: twilioClient(ACCOUNT, 'test-auth-token'), from: FROM, logger });
     await p.sendSms({ to: REAL, body: 'secret body text', purpose: 'token_reminder' });
     const log = lines.join('');
     expect(log).toContain('+852****2222');

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
 import type twilio from 'twilio';
-import { twilioClient } from '../../src/channels/twilio/http-client.js';
+import { twilioClient } from '../../src/node/twilio-transport.js';
 
 export const ACCOUNT_SID = 'AC' + 'f'.repeat(32);
 export const AUTH_TOKEN = 'reminder-test-auth-token';

@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/connect.js';
 import { createDataPorts } from '../../src/db/repositories/index.js';
 import { createOutbound } from '../../src/core/outbound.js';
 import { createTwilioProvider } from '../../src/channels/twilio/rest.js';
+import { twilioClient } from '../../src/node/twilio-transport.js';
 import type { DataPorts } from '../../src/core/ports.js';
 import { reminderKit, type ReminderKit } from '../../src/reminders/index.js';
 import { createMemoryQueue, type MemoryQueue } from '../../src/reminders/queue/memory.js';
@@ -42,7 +43,7 @@ export async function harness(db: Database, env: Record<string, string> = {}): P
   });
   const clock = fakeClock(hkAt('2026-10-01'));
   const ports = createDataPorts(db.sql);
-  const provider = createTwilioProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM });
+  const provider = createTwilioProvider({ client: twilioClient(ACCOUNT_SID, AUTH_TOKEN), from: FROM });
   const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider, clock });
   const kit = reminderKit({ sql: db.sql, ports, outbound, clock, config });
   const queue = createMemoryQueue({ perSecond: { sms: 0, call: 0 }, attempts: 4, backoffMs: 5 });

@@ -54,7 +54,7 @@ async function main() {
   const logger = process.env.WORKER_LOG ? createLogger(process.env.WORKER_LOG) : silentLogger();
   const ports = createDataPorts(db.sql);
   const client = loopbackTwilioClient(env('FAKE_TWILIO_URL'));
-  const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: createTwilioProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, client, logger }), clock });
+  const outbound = createOutbound({ outbox: ports.outbox, drivers: ports.drivers, provider: createTwilioProvider({ from: FROM, client, logger }), clock });
   const lookup = createProviderLookup({ repo: createReminderRepository(db.sql), twilio: { client, from: FROM } });
   const kit = reminderKit({ sql: db.sql, ports, outbound, clock, config, lookup, logger });
   const lockMs = Number(env('LOCK_MS', '30000'));

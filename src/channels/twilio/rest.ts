@@ -4,21 +4,20 @@
  * (retry with back-off).
  */
 import type twilio from 'twilio';
-import { twilioClient } from './http-client.js';
 import type { OutboundCall, OutboundPort, OutboundResult, OutboundSms } from '../../core/ports.js';
 import type { Logger } from '../../logger.js';
 import { maskPhone } from '../../core/mask.js';
 
 export interface TwilioProviderOptions {
-  accountSid: string;
-  authToken: string;
   /** Our sending number (E.164) or Messaging Service-less sender id. */
   from: string;
   logger?: Logger;
-  /** Request timeout in ms (default 30 s). */
-  timeoutMs?: number;
-  /** A client of our own (one pointed at a fake Twilio); built from the credentials otherwise. */
-  client?: twilio.Twilio;
+  /**
+   * The SDK's client, built by the composition root over a transport of its platform (on Node:
+   * src/node/twilio-transport.ts, keep-alive; on Workers, the SDK's own); one pointed at a fake
+   * Twilio in the benchmark and the crash test.
+   */
+  client: twilio.Twilio;
 }
 
 /**
@@ -42,9 +41,7 @@ export function classifyTwilioError(err: unknown): Extract<OutboundResult, { ok:
   return { ok: false, kind: 'temporary', code: code ?? status, status, message };
 }
 
-export function createTwilioProvider({ accountSid, authToken, from, logger, timeoutMs, client: given }: TwilioProviderOptions): OutboundPort {
-  // The SDK's retries stay off (twilioClient): retries belong to the reminder queue, with its own back-off.
-  const client = given ?? twilioClient(accountSid, authToken, timeoutMs ? { timeoutMs } : {});
+export function createTwilioProvider({ from, logger, client }: TwilioProviderOptions): OutboundPort {
 
   /** Sends one request; logs and returns its sid, or what Twilio (or the network) refused. */
   const attempt = async (
