@@ -8,8 +8,8 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { Locale } from '../core/types.js';
 import { canReceiveSms } from '../core/identifiers.js';
 import type { ConversationStart, FlowDefinition, FlowDeps } from './flow.js';
-import type { End, MenuOption, Msg, UserEvent } from './reply.js';
-import { ask, menuExpect, questionGuards, questionUpdates, type MissWhy, type QuestionContext } from './question.js';
+import type { MenuOption, UserEvent } from './reply.js';
+import { ask, menuExpect, questionActions, questionGuards, type QuestionContext } from './question.js';
 import { f } from './messages.js';
 import { callMessage, detailsMessages, detailsSms, type ReminderFacts } from '../reminders/messages.js';
 import { hongKongDateOf } from '../reminders/schedule.js';
@@ -102,12 +102,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       heardDetails: ({ context }) => context.part === 'details',
     },
     actions: {
-      resetMisses: assign(questionUpdates.resetMisses),
-      miss: assign(({ context, event }, p: { why: MissWhy }) => questionUpdates.miss({ context, event }, p)),
-      giveUp: assign(({ context }, p: { where: string; reason: 'no_input' | 'invalid_input' }) => questionUpdates.giveUp({ context }, p)),
-      toAgent: assign(questionUpdates.toAgent),
-      say: assign(({ context }, p: { msgs: Msg[] }) => ({ say: [...context.say, ...p.msgs] })),
-      end: assign((_, p: { end: End }) => ({ end: p.end })),
+      ...questionActions<ReminderContext>(),
       showDetails: assign({ part: 'details' as const, misses: 0 }),
     },
   });
