@@ -193,5 +193,11 @@ export function stateId(snapshot: AnyMachineSnapshot): string {
   return path.join('.') || 'unknown';
 }
 
+/** An inline guard with a name the state diagrams show (docs/diagrams, scripts/diagram.ts). */
+export const labelled = <F extends (...args: never[]) => unknown>(label: string, fn: F): F => Object.assign(fn, { label });
+
+/** A service's outcome was a success (`{ ok: true, … }`). */
+export const succeeded = labelled('ok', ({ event }: { event: { output: { ok: boolean } } }) => event.output.ok);
+
 /** The runner gives a machine exactly the user's events. */
 export type FlowEvent = UserEvent;

@@ -1,4 +1,5 @@
 /** The hotline's "my bundles" branch: identify, hear the driver's bundles, cancel one. */
+import { succeeded } from './flow.js';
 import { assign } from 'xstate';
 import { ask, menuExpect } from './question.js';
 import { asker } from './hotline-actors.js';
@@ -20,7 +21,7 @@ export const myBundlesState = hotline.createStateConfig({
         input: ({ context }) => ({ auth: context.auth! }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'listed',
             actions: assign(({ event }) => ({ bundles: isOk(event.output) ? event.output.bundles : [] })),
           },
@@ -74,7 +75,7 @@ export const myBundlesState = hotline.createStateConfig({
         input: ({ context }) => ({ auth: context.auth!, bundleRef: context.cancelRef ?? '', asker: asker(context) }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'loading',
             actions: assign(({ context }) => ({
               say: [...context.say, f('myBundles.cancelled', { ref: digits(context.cancelRef ?? '', GROUP.bundleRef) })],

@@ -1,4 +1,5 @@
 /** The hotline's bundling branch: identify, vehicle, CCRNs one by one, summary, bundle, result. */
+import { labelled, succeeded } from './flow.js';
 import { assign } from 'xstate';
 import { MAX_CCRNS } from '../core/bundling.js';
 import { ask, menuExpect, numberFrom } from './question.js';
@@ -71,7 +72,7 @@ export const bundlingState = hotline.createStateConfig({
         }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'accepted',
             actions: assign(({ context, event }) => {
               if (!isOk(event.output)) return {};
@@ -118,13 +119,13 @@ export const bundlingState = hotline.createStateConfig({
         input: ({ context }) => ({ auth: context.auth!, vehicle: context.vehicle ?? '', ccrns: context.ccrns.map((x) => x.ccrn), asker: asker(context) }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'bundled',
             actions: assign(({ event }) => ({ result: isOk(event.output) ? event.output.result : null })),
           },
           // A CCRN that changed since it was checked (another driver bundled it): drop it, say why.
           {
-            guard: ({ event }) => !event.output.ok && typeof event.output.detail?.ccrn === 'string',
+            guard: labelled('a CCRN refused', ({ event }: { event: { output: { ok: boolean; detail?: Record<string, unknown> } } }) => !event.output.ok && typeof event.output.detail?.ccrn === 'string'),
             target: 'afterRefusal',
             actions: assign(({ context, event }) => {
               if (event.output.ok) return {};

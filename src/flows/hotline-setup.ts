@@ -8,7 +8,7 @@ import type { TokenStatusView } from '../core/services.js';
 import type { Authorisation, Channel, Direction } from '../core/types.js';
 import { canReceiveSms } from '../core/identifiers.js';
 import { MAX_CCRNS } from '../core/bundling.js';
-import type { Capabilities, ConversationStart } from './flow.js';
+import { labelled, type Capabilities, type ConversationStart } from './flow.js';
 import type { End, MenuOption, Msg, UserEvent } from './reply.js';
 import { questionActions, questionGuards, type QuestionContext } from './question.js';
 import type { createHotlineActors } from './hotline-actors.js';
@@ -152,16 +152,11 @@ export const failure = (where: string) =>
 
 export type Refusal = { ok: false; reason: string; detail?: Record<string, unknown> };
 export const isOk = <T extends { ok: boolean }>(o: T | Refusal): o is Exclude<T, Refusal> & { ok: true } => o.ok;
-export const reasonIs =
-  (...reasons: string[]) =>
-  ({ event }: { event: { output: { ok: boolean; reason?: string } } }) =>
-    !event.output.ok && reasons.includes(event.output.reason ?? '');
+export const reasonIs = (...reasons: string[]) =>
+  labelled(reasons.join(' or '), ({ event }: { event: { output: { ok: boolean; reason?: string } } }) => !event.output.ok && reasons.includes(event.output.reason ?? ''));
 
 type Outcome<K extends IdentifyOutput['kind']> = Extract<IdentifyOutput, { kind: K }>;
-const outcomeIs =
-  (kind: IdentifyOutput['kind']) =>
-  ({ event }: { event: { output: IdentifyOutput } }) =>
-    event.output.kind === kind;
+const outcomeIs = (kind: IdentifyOutput['kind']) => labelled(kind, ({ event }: { event: { output: IdentifyOutput } }) => event.output.kind === kind);
 /** What identification leaves in the hotline's context, whatever its outcome. */
 const fromIdentify = (context: HotlineContext, out: IdentifyOutput & { token?: TokenStatusView | null }) => ({
   say: [...context.say, ...out.say],
@@ -208,7 +203,7 @@ export function identifyThen(spec: { then: string; codeOnly?: boolean; driverOnl
         { guard: outcomeIs('refused'), target: '#hotline.main', actions: assign(({ context, event }) => fromIdentify(context, event.output)) },
         { guard: outcomeIs('language'), target: '#hotline.language', actions: assign(({ context, event }) => fromIdentify(context, event.output)) },
         {
-          guard: ({ event }) => event.output.kind === 'agent' && event.output.end.kind === 'agent' && event.output.end.reason === 'service_error',
+          guard: labelled('service_error', ({ event }: { event: { output: IdentifyOutput } }) => event.output.kind === 'agent' && event.output.end.kind === 'agent' && event.output.end.reason === 'service_error'),
           target: '#hotline.failure',
           actions: assign(({ context, event }) => ({ ...fromIdentify(context, event.output), end: (event.output as Outcome<'agent'>).end })),
         },

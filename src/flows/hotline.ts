@@ -17,7 +17,7 @@
  * shares (question.ts). Diagrams of every flow: docs/diagrams/ (`npm run diagrams`).
  */
 import type { AnyStateMachine } from 'xstate';
-import { NO_CAPABILITIES, type FlowDefinition, type FlowDeps } from './flow.js';
+import { NO_CAPABILITIES, succeeded, type FlowDefinition, type FlowDeps } from './flow.js';
 import { ask } from './question.js';
 import { createHotlineActors } from './hotline-actors.js';
 import {
@@ -200,7 +200,7 @@ export function defineHotlineMachine(prompts: ReturnType<typeof infoPrompts>) {
               input: ({ context }) => ({ driverNo: context.driver!.driverNo }),
               onDone: [
                 {
-                  guard: ({ event }) => event.output.ok,
+                  guard: succeeded,
                   target: 'menu',
                   actions: assign(({ event }) => ({ token: isOk(event.output) ? event.output.token : null, tokenInfo: 'status' as const })),
                 },

@@ -12,7 +12,7 @@
 import { assign, setup } from 'xstate';
 import type { TokenCodeReason, TokenStatusView } from '../core/services.js';
 import type { Authorisation, Channel } from '../core/types.js';
-import type { Capabilities } from './flow.js';
+import { labelled, succeeded, type Capabilities } from './flow.js';
 import type { End, Msg, UserEvent } from './reply.js';
 import { ask, numberFrom, questionActions, questionGuards, type QuestionContext } from './question.js';
 import { asker, createHotlineActors, type Refused } from './hotline-actors.js';
@@ -62,10 +62,9 @@ export type IdentifyOutput = { say: Msg[]; driver: DriverRef | null; token: Toke
 
 type Ok<T> = { ok: true } & T;
 const isOk = <T>(o: Ok<T> | Refused): o is Ok<T> => o.ok;
-const reasonIs =
-  (...reasons: string[]) =>
-  ({ event }: { event: { output: { ok: boolean; reason?: string } } }) =>
-    !event.output.ok && reasons.includes(event.output.reason ?? '');
+const reasonIs = (...reasons: string[]) =>
+  labelled(reasons.join(' or '), ({ event }: { event: { output: { ok: boolean; reason?: string } } }) => !event.output.ok && reasons.includes(event.output.reason ?? ''));
+type TokenOut = { event: { output: Ok<{ token: TokenStatusView }> | Refused } };
 
 type IdentifyActors = Pick<ReturnType<typeof createHotlineActors>, 'identifyDriver' | 'tokenStatus' | 'verifyCode'>;
 
@@ -160,7 +159,7 @@ export const identifyMachine = identify.createMachine({
         input: ({ event }) => ({ driverNo: numberFrom(event as UserEvent, 'driverNo') ?? '' }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'tokenCheck',
             actions: assign(({ event }) => {
               const d = isOk(event.output) ? event.output.driver : null;
@@ -179,15 +178,15 @@ export const identifyMachine = identify.createMachine({
         src: 'tokenStatus',
         input: ({ context }) => ({ driverNo: context.driver!.driverNo }),
         onDone: [
-          { guard: ({ event }) => !event.output.ok, ...blocked, actions: { type: 'notice', params: { msgs: [f('refusal.token_missing')] } } },
+          { guard: labelled('no token', ({ event }: TokenOut) => !event.output.ok), ...blocked, actions: { type: 'notice', params: { msgs: [f('refusal.token_missing')] } } },
           {
-            guard: ({ event }) => isOk(event.output) && event.output.token.locked,
+            guard: labelled('locked', ({ event }: TokenOut) => isOk(event.output) && event.output.token.locked),
             ...blocked,
             actions: assign(({ event }) => ({ notice: isOk(event.output) ? [f('refusal.token_locked', lockEnds(event.output.token))] : [] })),
           },
           {
             // Said before a code, so no date: no more than a code attempt would tell anyone.
-            guard: ({ event }) => isOk(event.output) && event.output.token.expired,
+            guard: labelled('expired', ({ event }: TokenOut) => isOk(event.output) && event.output.token.expired),
             ...blocked,
             actions: { type: 'notice', params: { msgs: [f('refusal.token_expired'), f('token.replaceHow')] } },
           },
@@ -215,7 +214,7 @@ export const identifyMachine = identify.createMachine({
         input: ({ context, event }) => ({ driverNo: context.driver!.driverNo, code: numberFrom(event as UserEvent, 'tokenCode') ?? '', asker: asker(context) }),
         onDone: [
           {
-            guard: ({ event }) => event.output.ok,
+            guard: succeeded,
             target: 'authorised',
             actions: assign(({ context, event }) => {
               // The token reminder (expiry date, label colour) only now that a code has proved who calls.

@@ -4,6 +4,7 @@
  * unknown number) is said and the number asked again.
  */
 import { assign } from 'xstate';
+import { succeeded } from './flow.js';
 import type { Msg, MenuOption, UserEvent } from './reply.js';
 import { ask, numberFrom, type MissWhy, type NumberKind } from './question.js';
 import { asker } from './hotline-actors.js';
@@ -47,7 +48,7 @@ export function lookupBranch<L extends Lookup>(spec: {
           input: ({ context, event }: { context: HotlineContext; event: UserEvent }) => ({ number: numberFrom(event, kind) ?? '', asker: asker(context) }),
           onDone: [
             {
-              guard: ({ event }: { event: Done }) => event.output.ok,
+              guard: succeeded,
               target: 'result',
               actions: assign(({ event }) => {
                 const out = (event as unknown as Done).output;

@@ -7,7 +7,7 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Locale } from '../core/types.js';
 import { canReceiveSms } from '../core/identifiers.js';
-import type { ConversationStart, FlowDefinition, FlowDeps } from './flow.js';
+import { labelled, type ConversationStart, type FlowDefinition, type FlowDeps } from './flow.js';
 import type { MenuOption, UserEvent } from './reply.js';
 import { ask, menuExpect, questionActions, questionGuards, type QuestionContext } from './question.js';
 import { f } from './messages.js';
@@ -174,7 +174,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
           src: 'sendDetails',
           input: ({ context }) => ({ to: context.caller ?? '', text: detailsSms(places(), context.locale, facts(context)) }),
           onDone: [
-            { guard: ({ event }) => event.output, target: 'goodbye', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_sent' }] } } },
+            { guard: labelled('sent', ({ event }: { event: { output: boolean } }) => event.output), target: 'goodbye', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_sent' }] } } },
             { target: 'menu', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_failed', params: { hotline: { kind: 'digits', value: extra.hotline.replace(/^\+852/, ''), group: 4 } } }] } } },
           ],
           onError: {
