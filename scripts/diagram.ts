@@ -83,11 +83,11 @@ const actionTypes = (actions: readonly unknown[]): string[] =>
   actions.map((a) => (typeof a === 'string' ? a : typeof a === 'object' && a !== null ? String((a as { type?: unknown }).type ?? '') : '')).filter(Boolean);
 
 function stateLabel(n: AnyStateNode, root: AnyStateNode): string {
+  const actors = (root.machine.implementations.actors ?? {}) as Record<string, unknown>;
   let label = pathOf(n) || root.id;
-  const invokes = (n.invoke ?? []) as { src: unknown }[];
-  for (const inv of invokes) {
+  for (const inv of (n.invoke ?? []) as { src: unknown }[]) {
     const src = typeof inv.src === 'string' ? inv.src : 'a service';
-    label += inv.src && typeof inv.src === 'string' && (root.machine.implementations.actors as Record<string, unknown>)[inv.src] && isMachine((root.machine.implementations.actors as Record<string, unknown>)[inv.src]) ? ` · runs ${src}` : ` · calls ${src}`;
+    label += isMachine(actors[src]) ? ` · runs ${src}` : ` · calls ${src}`;
   }
   if (n.tags?.includes(WAITING)) label += ' · asks';
   return label.replace(/"/g, "'");

@@ -91,7 +91,10 @@ export interface FlowDeps {
  *    makes the runner record a hand-off; `{ kind: 'hangup' }` otherwise);
  * 4. domain work in `fromPromise` actors with an `onError` (a thrown service error must not
  *    leave the machine in limbo: the hotline says 'flow:error.apology' and ends to an agent);
- * 5. bump `version` whenever a change makes old persisted snapshots unreadable or misleading:
+ * 5. services (actors) are given through XState's `provide()` (the machine is defined with
+ *    placeholders, src/flows/unprovided.ts), so a test can swap one; a part of the dialog that
+ *    returns a result (identify) is a child machine the flow invokes, whose output it reads;
+ * 6. bump `version` whenever a change makes old persisted snapshots unreadable or misleading:
  *    a session saved with another version is started afresh, politely.
  */
 export interface FlowDefinition<TInput = unknown> {

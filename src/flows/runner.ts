@@ -16,6 +16,9 @@
  *   turn returns.
  * - A turn that starts and sends nothing (no invocation, no delayed event) is XState's pure
  *   transition, without an actor (src/flows/pure-step.ts); any other turn is driven by an actor.
+ * - A flow may run a child machine (the hotline's `identify`): while it runs, the child asks (its
+ *   prompt, its `say`, its state in `TurnResult.state`), its snapshot is saved inside the flow's,
+ *   and its turns are driven by an actor (src/flows/flow.ts, `activeChild`).
  * - Errors: a flow handles its service failures itself (the hotline apologises and hands over to
  *   an agent). The runner throws for its own failures (session store down, a turn that does not
  *   settle within `settleMs`, repeated save conflicts); the channel then answers with its apology.
