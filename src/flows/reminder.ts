@@ -11,6 +11,7 @@ import { labelled, type ConversationStart, type FlowDefinition, type FlowDeps } 
 import type { MenuOption, UserEvent } from './reply.js';
 import { ask, menuExpect, questionActions, questionGuards, type QuestionContext } from './question.js';
 import { f } from './messages.js';
+import { unprovided } from './unprovided.js';
 import { callMessage, detailsMessages, detailsSms, type ReminderFacts } from '../reminders/messages.js';
 import { hongKongDateOf } from '../reminders/schedule.js';
 
@@ -63,6 +64,28 @@ interface Loaded {
   smsOffer: boolean;
 }
 
+/** The reminder call's services, given to the machine through provide() (a test may give others). */
+export function reminderActors(services: FlowDeps['services'], extra: ReminderFlowDeps) {
+  return {
+    load: fromPromise<Loaded, { driverNo: string | null; caller: string | null }>(async ({ input }) => {
+      if (!input.driverNo) throw new Error('reminder call without a driver');
+      const found = await services.drivers.identify({ driverNo: input.driverNo });
+      if (!found.ok) throw new Error(`reminder call: ${found.reason}`);
+      const token = await services.tokens.status({ driverNo: input.driverNo });
+      if (!token.ok) throw new Error(`reminder call: ${token.reason}`);
+      const number = input.caller ?? found.driver.mobile;
+      const smsOffer =
+        number !== null && found.driver.smsCapable && canReceiveSms(number) && !(await extra.isOptedOut(number));
+      return { locale: found.driver.locale, serial: token.token.serial, expiresOn: token.token.expiresOn, smsOffer };
+    }),
+    sendDetails: fromPromise<boolean, { to: string; text: string }>(async ({ input }) => {
+      const sent = await services.outbound.sendSms({ to: input.to, body: input.text, purpose: 'reminder_details' });
+      return sent.ok;
+    }),
+  };
+}
+type ReminderActors = ReturnType<typeof reminderActors>;
+
 export function createReminderMachine({ services, clock }: FlowDeps, extra: ReminderFlowDeps) {
   const facts = (ctx: ReminderContext): ReminderFacts => ({
     serial: ctx.serial ?? '',
@@ -78,23 +101,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       events: {} as UserEvent,
       input: {} as ReminderInput,
     },
-    actors: {
-      load: fromPromise<Loaded, { driverNo: string | null; caller: string | null }>(async ({ input }) => {
-        if (!input.driverNo) throw new Error('reminder call without a driver');
-        const found = await services.drivers.identify({ driverNo: input.driverNo });
-        if (!found.ok) throw new Error(`reminder call: ${found.reason}`);
-        const token = await services.tokens.status({ driverNo: input.driverNo });
-        if (!token.ok) throw new Error(`reminder call: ${token.reason}`);
-        const number = input.caller ?? found.driver.mobile;
-        const smsOffer =
-          number !== null && found.driver.smsCapable && canReceiveSms(number) && !(await extra.isOptedOut(number));
-        return { locale: found.driver.locale, serial: token.token.serial, expiresOn: token.token.expiresOn, smsOffer };
-      }),
-      sendDetails: fromPromise<boolean, { to: string; text: string }>(async ({ input }) => {
-        const sent = await services.outbound.sendSms({ to: input.to, body: input.text, purpose: 'reminder_details' });
-        return sent.ok;
-      }),
-    },
+    actors: unprovided<ReminderActors>('reminder', ['load', 'sendDetails']),
     guards: {
       ...questionGuards,
       /** 2 counts only where it was offered: elsewhere it is no option. */
@@ -194,7 +201,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       hungUp: { type: 'final' },
       failure: { type: 'final', entry: { type: 'say', params: { msgs: [f('error.apology')] } } },
     },
-  });
+  }).provide({ actors: reminderActors(services, extra) });
 }
 
 /** The reminder flow for the runner: `createRunner({ ..., flows: { reminder: createReminderFlow(deps) } })`. */
