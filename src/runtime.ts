@@ -2,6 +2,7 @@
  * Everything a running instance holds: configuration, database, session store, services, the flow
  * runner. `createRuntime` (below) wires them from the configuration; route factories take a Runtime.
  */
+import { render } from './i18n.js';
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { SessionStore } from './sessions/port.js';
@@ -115,7 +116,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         logger,
         notifyLocked: smsTokenLockNotifier(outbound),
       });
-      return { ports, services, runner: createRunner({ sessions: store.sessions, services, clock, logger }) };
+      return { ports, services, runner: createRunner({ sessions: store.sessions, services, clock, logger, text: (msg, locale) => render(msg, locale, 'text') }) };
     };
     const { ports, services, runner } = wire(db.sql);
     const voice = db.voice && db.voice !== db.sql ? wire(db.voice) : { ports, services, runner };

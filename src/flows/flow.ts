@@ -22,7 +22,27 @@ export interface ConversationStart {
   locale?: Locale;
   /** Reminder calls: the driver being reminded. */
   driverNo?: string;
+  /** What the channel can do and how it knows the sender: flows read these, never the channel's name. */
+  capabilities?: Capabilities;
 }
+
+/**
+ * What a channel tells a flow about itself when a conversation starts (derived by the channel:
+ * src/channels/capabilities.ts). Flows decide on these, never on `channel === '…'`.
+ */
+export interface Capabilities {
+  /**
+   * How the sender is known: `callerId` (voice: a number the caller may spoof, so it is confirmed
+   * and proves nothing before a code), `verifiedNumber` (SMS: every answer goes to that number, so
+   * driver-specific things are only for the driver's own number), `none`.
+   */
+  sender: 'callerId' | 'verifiedNumber' | 'none';
+  /** A confirmation SMS can follow the conversation to the sender's number (voice); not where the answer is an SMS already. */
+  canSendSms: boolean;
+}
+
+/** A channel that says nothing of itself: nobody known, no SMS afterwards. */
+export const NO_CAPABILITIES: Capabilities = Object.freeze({ sender: 'none', canSendSms: false });
 
 /**
  * The context every flow's machine keeps, besides its own fields. The runner reads these:
@@ -56,6 +76,11 @@ export interface FlowDeps {
   services: Services;
   clock: Clock;
   logger?: Logger;
+  /**
+   * A message as plain text in a language (an SMS that a flow sends on its way, e.g. the bundle
+   * confirmation). Rendering belongs to channels: flows never call i18n; the runtime passes it.
+   */
+  text: (msg: Msg, locale: Locale) => string;
 }
 
 /**
@@ -66,7 +91,10 @@ export interface FlowDeps {
  *    makes the runner record a hand-off; `{ kind: 'hangup' }` otherwise);
  * 4. domain work in `fromPromise` actors with an `onError` (a thrown service error must not
  *    leave the machine in limbo: the hotline says 'flow:error.apology' and ends to an agent);
- * 5. bump `version` whenever a change makes old persisted snapshots unreadable or misleading:
+ * 5. services (actors) are given through XState's `provide()` (the machine is defined with
+ *    placeholders, src/flows/unprovided.ts), so a test can swap one; a part of the dialog that
+ *    returns a result (identify) is a child machine the flow invokes, whose output it reads;
+ * 6. bump `version` whenever a change makes old persisted snapshots unreadable or misleading:
  *    a session saved with another version is started afresh, politely.
  */
 export interface FlowDefinition<TInput = unknown> {
@@ -86,9 +114,46 @@ export interface FlowDefinition<TInput = unknown> {
 /** The context of a snapshot, as the conventions above promise it. */
 export const flowContext = (snapshot: AnyMachineSnapshot): FlowContext => snapshot.context as FlowContext;
 
+/**
+ * A flow may hand part of a conversation to a child machine it invokes (the hotline's `identify`):
+ * while that child runs, the child is the one waiting, and the conversation's Reply, `say` and
+ * state are the child's (its context follows the FlowContext conventions too).
+ */
+export function activeChild(snapshot: AnyMachineSnapshot): AnyMachineSnapshot | null {
+  for (const id in snapshot.children ?? {}) {
+    const s = (snapshot.children as Record<string, { getSnapshot?: () => unknown } | undefined>)[id]?.getSnapshot?.() as AnyMachineSnapshot | undefined;
+    // 'stopped' too: the runner stops the actor of a turn before it builds the Reply.
+    if (s && (s.status === 'active' || s.status === 'stopped') && typeof s.hasTag === 'function' && s.machine) return s;
+  }
+  return null;
+}
+
+/** The snapshot that asks: the deepest active child machine, or the flow itself. */
+export function asking(snapshot: AnyMachineSnapshot): AnyMachineSnapshot {
+  let s = snapshot;
+  for (let c = activeChild(s); c; c = activeChild(s)) s = c;
+  return s;
+}
+
+/** Everything said this turn: the flow's `say`, then its active child's. */
+export function saidIn(snapshot: AnyMachineSnapshot): Msg[] {
+  const own = flowContext(snapshot).say;
+  const child = activeChild(snapshot);
+  return child ? [...own, ...saidIn(child)] : own;
+}
+
+/** Done, failed, or waiting for the user (itself or in the child machine it runs). */
+export function settled(snapshot: AnyMachineSnapshot): boolean {
+  if (snapshot.status !== 'active') return true;
+  return snapshot.hasTag(WAITING) || asking(snapshot).hasTag(WAITING);
+}
+
 /** The meta of the state the snapshot waits in, or null when it is not waiting. */
 export function waitingMeta(snapshot: AnyMachineSnapshot): WaitingMeta | null {
-  if (!snapshot.hasTag(WAITING)) return null;
+  if (!snapshot.hasTag(WAITING)) {
+    const child = activeChild(snapshot);
+    return child ? waitingMeta(child) : null;
+  }
   const metas = snapshot.getMeta() as Record<string, Partial<WaitingMeta> | undefined>;
   // The deepest state that names a prompt is the one asking (ids sort parents first).
   const ids = Object.keys(metas).sort((a, b) => b.length - a.length);
@@ -107,11 +172,18 @@ export function replyOf(snapshot: AnyMachineSnapshot): Reply {
   }
   const meta = waitingMeta(snapshot);
   if (!meta) throw new Error(`flow is neither waiting nor done in ${stateId(snapshot)}`);
-  return { locale: ctx.locale, say: [...ctx.say, ...meta.prompt(ctx)], expect: meta.expect(ctx) };
+  // The prompt reads the context of the machine that asks (a child's, while one runs).
+  const at = snapshot.hasTag(WAITING) ? ctx : flowContext(asking(snapshot));
+  return { locale: ctx.locale, say: [...ctx.say, ...meta.prompt(at)], expect: meta.expect(at) };
 }
 
-/** 'bundling.ccrn' for `{ bundling: 'ccrn' }`: the state's path, for logs and hand-offs. */
+/**
+ * 'bundling.ccrn' for `{ bundling: 'ccrn' }`: the state's path, for logs and hand-offs. While a
+ * child machine runs, the child's id and path ('identify.code').
+ */
 export function stateId(snapshot: AnyMachineSnapshot): string {
+  const child = snapshot.status === 'active' ? activeChild(snapshot) : null;
+  if (child) return `${child.machine.id}.${stateId(child)}`;
   const path: string[] = [];
   let value: unknown = snapshot.value;
   while (value && typeof value === 'object') {
@@ -123,6 +195,12 @@ export function stateId(snapshot: AnyMachineSnapshot): string {
   if (typeof value === 'string') path.push(value);
   return path.join('.') || 'unknown';
 }
+
+/** An inline guard with a name the state diagrams show (docs/diagrams, scripts/diagram.ts). */
+export const labelled = <F extends (...args: never[]) => unknown>(label: string, fn: F): F => Object.assign(fn, { label });
+
+/** A service's outcome was a success (`{ ok: true, … }`). */
+export const succeeded = labelled('ok', ({ event }: { event: { output: { ok: boolean } } }) => event.output.ok);
 
 /** The runner gives a machine exactly the user's events. */
 export type FlowEvent = UserEvent;

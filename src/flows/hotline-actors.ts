@@ -1,16 +1,23 @@
 /** The hotline's service calls, reduced to what the flow keeps: JSON-safe, never a secret. */
 import { fromPromise } from 'xstate';
 import type { Asker, Services, TokenCodeReason, TokenStatusView } from '../core/services.js';
-import type { Authorisation, Direction, Driver } from '../core/types.js';
+import type { Authorisation, Direction, Driver, Locale } from '../core/types.js';
+import type { FlowDeps } from './flow.js';
+import type { Msg } from './reply.js';
 import type { BundleInfo, BundleResultInfo, CcrnInfo, ConsignmentInfo, DriverRef, RegistrationInfo } from './messages.js';
 
 const driverRef = (d: Driver): DriverRef => ({ driverNo: d.driverNo, nameEn: d.nameEn, nameZh: d.nameZh, vehicles: [...d.vehicles], locale: d.locale });
+
+const noText = (): string => {
+  throw new Error('no text renderer given to the hotline');
+};
 
 export type Refused<R extends string = string> = { ok: false; reason: R; detail?: Record<string, unknown> };
 const refused = <R extends string>(r: { reason: R; detail?: Record<string, unknown> }): Refused<R> =>
   r.detail ? { ok: false, reason: r.reason, detail: r.detail } : { ok: false, reason: r.reason };
 
-export function createHotlineActors(services: Services) {
+/** The hotline's services as actors; `text` renders the confirmation SMS (flows never call i18n). */
+export function createHotlineActors(services: Services, text: FlowDeps['text'] = noText) {
   return {
     lookupCaller: fromPromise<DriverRef | null, { caller: string | null }>(async ({ input }) => {
       if (!input.caller) return null;
@@ -58,8 +65,9 @@ export function createHotlineActors(services: Services) {
         };
       },
     ),
-    sendConfirmation: fromPromise<void, { to: string; body: string }>(async ({ input }) => {
-      await services.outbound.sendSms({ to: input.to, body: input.body, purpose: 'bundle_confirmation' });
+    /** The bundle's confirmation by SMS: the message as text through the channels' renderer (`text`). */
+    sendConfirmation: fromPromise<void, { to: string; msg: Msg; locale: Locale }>(async ({ input }) => {
+      await services.outbound.sendSms({ to: input.to, body: text(input.msg, input.locale), purpose: 'bundle_confirmation' });
     }),
     activeBundles: fromPromise<{ ok: true; bundles: BundleInfo[] } | Refused, { auth: Authorisation }>(async ({ input }) => {
       const r = await services.bundling.activeBundles({ authorisation: input.auth });
@@ -79,10 +87,11 @@ export function createHotlineActors(services: Services) {
       const r = await services.bundling.unbundle({ authorisation: input.auth, bundleRef: input.bundleRef }, input.asker);
       return r.ok ? { ok: true, bundleRef: r.bundle.bundleRef } : refused(r);
     }),
-    consignmentStatus: fromPromise<{ ok: true; info: ConsignmentInfo } | Refused, { ccrn: string; asker: Asker }>(async ({ input }) => {
-      const r = await services.consignments.status({ ccrn: input.ccrn }, input.asker);
+    // Lookups (src/flows/lookup.ts) take the number asked for and give what to say about it.
+    consignmentStatus: fromPromise<{ ok: true; info: ConsignmentInfo } | Refused, { number: string; asker: Asker }>(async ({ input }) => {
+      const r = await services.consignments.status({ ccrn: input.number }, input.asker);
       // The refusal names the CCRN, so the caller hears which one to check.
-      if (!r.ok) return refused({ reason: r.reason, detail: { ...r.detail, ccrn: input.ccrn } });
+      if (!r.ok) return refused({ reason: r.reason, detail: { ...r.detail, ccrn: input.number } });
       const c = r.consignment;
       return {
         ok: true,
@@ -98,8 +107,8 @@ export function createHotlineActors(services: Services) {
         },
       };
     }),
-    registrationStatus: fromPromise<{ ok: true; info: RegistrationInfo } | Refused, { refNo: string; asker: Asker }>(async ({ input }) => {
-      const r = await services.registrations.status({ refNo: input.refNo }, input.asker);
+    registrationStatus: fromPromise<{ ok: true; info: RegistrationInfo } | Refused, { number: string; asker: Asker }>(async ({ input }) => {
+      const r = await services.registrations.status({ refNo: input.number }, input.asker);
       if (!r.ok) return refused(r);
       const g = r.registration;
       return { ok: true, info: { refNo: g.refNo, status: g.status, letterStillValid: g.letterStillValid } };

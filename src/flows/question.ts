@@ -7,6 +7,7 @@
  * `ask()` builds the state config; its guards and actions are implemented here too
  * (`questionGuards`, `questionActions`) and registered by name in the flow's `setup()`.
  */
+import { assign } from 'xstate';
 import { checkBundleRef, checkCcrn, checkDriverNo, checkRegRef } from '../core/identifiers.js';
 import type { End, Expect, MenuOption, Msg, UserEvent } from './reply.js';
 import type { FlowContext, WaitingMeta } from './flow.js';
@@ -83,6 +84,24 @@ export const questionUpdates = {
   }),
   toAgent: (_: unknown, p: { where: string }) => ({ end: { kind: 'agent', reason: 'requested', where: p.where } as End }),
 };
+
+/**
+ * The question wiring, registered once for every flow: spread `questionActions<Context>()` into a
+ * flow's `setup({ actions })` and `questionGuards` into its guards. `say` and `end` are the
+ * FlowContext conventions every flow needs too.
+ */
+export function questionActions<C extends QuestionContext>() {
+  return {
+    resetMisses: assign<C, UserEvent, undefined, UserEvent, never>(() => ({ misses: 0 }) as Partial<C>),
+    miss: assign<C, UserEvent, { why: MissWhy }, UserEvent, never>(({ context, event }, p) => questionUpdates.miss({ context, event }, p) as Partial<C>),
+    giveUp: assign<C, UserEvent, { where: string; reason: 'no_input' | 'invalid_input' }, UserEvent, never>(
+      ({ context }, p) => questionUpdates.giveUp({ context }, p) as Partial<C>,
+    ),
+    toAgent: assign<C, UserEvent, { where: string }, UserEvent, never>((_, p) => questionUpdates.toAgent(_, p) as Partial<C>),
+    say: assign<C, UserEvent, { msgs: Msg[] }, UserEvent, never>(({ context }, p) => ({ say: [...context.say, ...p.msgs] }) as Partial<C>),
+    end: assign<C, UserEvent, { end: End }, UserEvent, never>((_, p) => ({ end: p.end }) as Partial<C>),
+  };
+}
 
 /** A menu option with what it does: the Expect shows the first four fields. */
 export interface Option extends MenuOption {

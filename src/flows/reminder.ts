@@ -7,10 +7,11 @@
 import { assign, fromPromise, setup } from 'xstate';
 import type { Locale } from '../core/types.js';
 import { canReceiveSms } from '../core/identifiers.js';
-import type { ConversationStart, FlowDefinition, FlowDeps } from './flow.js';
-import type { End, MenuOption, Msg, UserEvent } from './reply.js';
-import { ask, menuExpect, questionGuards, questionUpdates, type MissWhy, type QuestionContext } from './question.js';
+import { labelled, type ConversationStart, type FlowDefinition, type FlowDeps } from './flow.js';
+import type { MenuOption, UserEvent } from './reply.js';
+import { ask, menuExpect, questionActions, questionGuards, type QuestionContext } from './question.js';
 import { f } from './messages.js';
+import { unprovided } from './unprovided.js';
 import { callMessage, detailsMessages, detailsSms, type ReminderFacts } from '../reminders/messages.js';
 import { hongKongDateOf } from '../reminders/schedule.js';
 
@@ -63,6 +64,28 @@ interface Loaded {
   smsOffer: boolean;
 }
 
+/** The reminder call's services, given to the machine through provide() (a test may give others). */
+export function reminderActors(services: FlowDeps['services'], extra: ReminderFlowDeps) {
+  return {
+    load: fromPromise<Loaded, { driverNo: string | null; caller: string | null }>(async ({ input }) => {
+      if (!input.driverNo) throw new Error('reminder call without a driver');
+      const found = await services.drivers.identify({ driverNo: input.driverNo });
+      if (!found.ok) throw new Error(`reminder call: ${found.reason}`);
+      const token = await services.tokens.status({ driverNo: input.driverNo });
+      if (!token.ok) throw new Error(`reminder call: ${token.reason}`);
+      const number = input.caller ?? found.driver.mobile;
+      const smsOffer =
+        number !== null && found.driver.smsCapable && canReceiveSms(number) && !(await extra.isOptedOut(number));
+      return { locale: found.driver.locale, serial: token.token.serial, expiresOn: token.token.expiresOn, smsOffer };
+    }),
+    sendDetails: fromPromise<boolean, { to: string; text: string }>(async ({ input }) => {
+      const sent = await services.outbound.sendSms({ to: input.to, body: input.text, purpose: 'reminder_details' });
+      return sent.ok;
+    }),
+  };
+}
+type ReminderActors = ReturnType<typeof reminderActors>;
+
 export function createReminderMachine({ services, clock }: FlowDeps, extra: ReminderFlowDeps) {
   const facts = (ctx: ReminderContext): ReminderFacts => ({
     serial: ctx.serial ?? '',
@@ -78,23 +101,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       events: {} as UserEvent,
       input: {} as ReminderInput,
     },
-    actors: {
-      load: fromPromise<Loaded, { driverNo: string | null; caller: string | null }>(async ({ input }) => {
-        if (!input.driverNo) throw new Error('reminder call without a driver');
-        const found = await services.drivers.identify({ driverNo: input.driverNo });
-        if (!found.ok) throw new Error(`reminder call: ${found.reason}`);
-        const token = await services.tokens.status({ driverNo: input.driverNo });
-        if (!token.ok) throw new Error(`reminder call: ${token.reason}`);
-        const number = input.caller ?? found.driver.mobile;
-        const smsOffer =
-          number !== null && found.driver.smsCapable && canReceiveSms(number) && !(await extra.isOptedOut(number));
-        return { locale: found.driver.locale, serial: token.token.serial, expiresOn: token.token.expiresOn, smsOffer };
-      }),
-      sendDetails: fromPromise<boolean, { to: string; text: string }>(async ({ input }) => {
-        const sent = await services.outbound.sendSms({ to: input.to, body: input.text, purpose: 'reminder_details' });
-        return sent.ok;
-      }),
-    },
+    actors: unprovided<ReminderActors>('reminder', ['load', 'sendDetails']),
     guards: {
       ...questionGuards,
       /** 2 counts only where it was offered: elsewhere it is no option. */
@@ -102,12 +109,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       heardDetails: ({ context }) => context.part === 'details',
     },
     actions: {
-      resetMisses: assign(questionUpdates.resetMisses),
-      miss: assign(({ context, event }, p: { why: MissWhy }) => questionUpdates.miss({ context, event }, p)),
-      giveUp: assign(({ context }, p: { where: string; reason: 'no_input' | 'invalid_input' }) => questionUpdates.giveUp({ context }, p)),
-      toAgent: assign(questionUpdates.toAgent),
-      say: assign(({ context }, p: { msgs: Msg[] }) => ({ say: [...context.say, ...p.msgs] })),
-      end: assign((_, p: { end: End }) => ({ end: p.end })),
+      ...questionActions<ReminderContext>(),
       showDetails: assign({ part: 'details' as const, misses: 0 }),
     },
   });
@@ -179,7 +181,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
           src: 'sendDetails',
           input: ({ context }) => ({ to: context.caller ?? '', text: detailsSms(places(), context.locale, facts(context)) }),
           onDone: [
-            { guard: ({ event }) => event.output, target: 'goodbye', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_sent' }] } } },
+            { guard: labelled('sent', ({ event }: { event: { output: boolean } }) => event.output), target: 'goodbye', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_sent' }] } } },
             { target: 'menu', actions: { type: 'say', params: { msgs: [{ key: 'reminders:call.sms_failed', params: { hotline: { kind: 'digits', value: extra.hotline.replace(/^\+852/, ''), group: 4 } } }] } } },
           ],
           onError: {
@@ -199,7 +201,7 @@ export function createReminderMachine({ services, clock }: FlowDeps, extra: Remi
       hungUp: { type: 'final' },
       failure: { type: 'final', entry: { type: 'say', params: { msgs: [f('error.apology')] } } },
     },
-  });
+  }).provide({ actors: reminderActors(services, extra) });
 }
 
 /** The reminder flow for the runner: `createRunner({ ..., flows: { reminder: createReminderFlow(deps) } })`. */

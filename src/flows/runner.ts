@@ -16,6 +16,9 @@
  *   turn returns.
  * - A turn that starts and sends nothing (no invocation, no delayed event) is XState's pure
  *   transition, without an actor (src/flows/pure-step.ts); any other turn is driven by an actor.
+ * - A flow may run a child machine (the hotline's `identify`): while it runs, the child asks (its
+ *   prompt, its `say`, its state in `TurnResult.state`), its snapshot is saved inside the flow's,
+ *   and its turns are driven by an actor (src/flows/flow.ts, `activeChild`).
  * - Errors: a flow handles its service failures itself (the hotline apologises and hands over to
  *   an agent). The runner throws for its own failures (session store down, a turn that does not
  *   settle within `settleMs`, repeated save conflicts); the channel then answers with its apology.
@@ -30,7 +33,7 @@ import { maskPhone } from '../core/mask.js';
 import type { Logger } from '../logger.js';
 import type { SessionStore, Stored } from '../sessions/port.js';
 import type { Msg, Reply, UserEvent } from './reply.js';
-import { flowContext, replyOf, stateId, WAITING, type ConversationStart, type FlowDefinition, type FlowName } from './flow.js';
+import { flowContext, replyOf, saidIn, settled, stateId, type ConversationStart, type FlowDefinition, type FlowDeps, type FlowName } from './flow.js';
 import { hotlineFlow } from './hotline.js';
 import { createPureStepper, type PureStepper } from './pure-step.js';
 
@@ -108,6 +111,8 @@ export interface RunnerDeps {
   services: Services;
   clock: Clock;
   logger?: Logger;
+  /** A message as plain text (i18n's text renderer): flows send an SMS with it, never rendering themselves. */
+  text: FlowDeps['text'];
   /** Flows besides the hotline (the reminder flow plugs in here), or replacements. */
   flows?: Partial<Record<FlowName, FlowDefinition>>;
   ttlSeconds?: (channel: Channel) => number;
@@ -121,7 +126,7 @@ export interface RunnerDeps {
 }
 
 export function createRunner(deps: RunnerDeps): Runner {
-  const { sessions, services, clock, logger, ttlSeconds = defaultTtlSeconds, settleMs = 10_000 } = deps;
+  const { sessions, services, clock, logger, text, ttlSeconds = defaultTtlSeconds, settleMs = 10_000 } = deps;
   const definitions: Partial<Record<FlowName, FlowDefinition>> = { hotline: hotlineFlow as FlowDefinition, ...deps.flows };
   // Machines are built once per runner, never per turn.
   const machines = new Map<FlowName, { machine: AnyStateMachine; pure: PureStepper | null }>();
@@ -131,7 +136,7 @@ export function createRunner(deps: RunnerDeps): Runner {
     if (!def) throw new Error(`no flow named ${name}`);
     let built = machines.get(name);
     if (!built) {
-      const machine = def.createMachine({ services, clock, ...(logger ? { logger } : {}) });
+      const machine = def.createMachine({ services, clock, text, ...(logger ? { logger } : {}) });
       built = { machine, pure: pureSteps ? createPureStepper(machine) : null };
       machines.set(name, built);
     }
@@ -232,7 +237,7 @@ export function createRunner(deps: RunnerDeps): Runner {
       actor.stop();
     }
 
-    const said: Msg[] = restarted ? [{ key: 'flow:restarted' }, ...flowContext(snapshot).say] : flowContext(snapshot).say;
+    const said: Msg[] = restarted ? [{ key: 'flow:restarted' }, ...saidIn(snapshot)] : saidIn(snapshot);
     const reply = replyWith(def, machine, snapshot, said);
     const state = stateId(snapshot);
     const turn = req.turn ?? (prev ? prev.turn + 1 : 1);
@@ -315,7 +320,7 @@ export function createRunner(deps: RunnerDeps): Runner {
  * the actor starts, so no error goes unobserved.
  */
 function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise<AnyMachineSnapshot> {
-  const ready = (s: AnyMachineSnapshot) => s.status === 'done' || s.status === 'error' || (s.status === 'active' && s.hasTag(WAITING));
+  const ready = settled;
   return new Promise((resolve, reject) => {
     let armed = false;
     let finished = false;
@@ -326,6 +331,7 @@ function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise
       finished = true;
       if (timer !== undefined) clearTimeout(timer);
       sub.unsubscribe();
+      children?.unsubscribe();
       if (err !== undefined) reject(err);
       else if (s!.status === 'error') reject(s!.error instanceof Error ? s!.error : new Error(String(s!.error)));
       else resolve(s!);
@@ -335,6 +341,13 @@ function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise
         if (armed && ready(s)) finish(s);
       },
       error: (err: unknown) => finish(null, err),
+    });
+    // A child machine the flow runs (the hotline's identify) settles without the flow moving:
+    // its snapshots are seen through the system's inspection.
+    let children: { unsubscribe(): void } | undefined = actor.system.inspect((e: { type: string; actorRef: unknown }) => {
+      if (!armed || finished || e.type !== '@xstate.snapshot' || e.actorRef === actor) return;
+      const s = actor.getSnapshot() as AnyMachineSnapshot;
+      if (ready(s)) finish(s);
     });
     try {
       if (!event) armed = true;
@@ -355,14 +368,21 @@ function drive(actor: AnyActorRef, event: UserEvent | null, ms: number): Promise
   });
 }
 
-/** `say` belongs to one turn: never persisted. */
+/** `say` belongs to one turn: never persisted (nor in a child machine's persisted snapshot). */
 function withoutSay(snapshot: unknown): unknown {
-  const s = snapshot as { context?: Record<string, unknown> };
+  const s = snapshot as { context?: Record<string, unknown>; children?: Record<string, { snapshot?: unknown } | undefined> };
   if (!s || !s.context) return snapshot;
+  let children = s.children;
+  for (const id in s.children ?? {}) {
+    const child = s.children![id];
+    const inner = child?.snapshot;
+    const cleared = inner ? withoutSay(inner) : inner;
+    if (cleared !== inner) children = { ...children, [id]: { ...child, snapshot: cleared } };
+  }
   const say = s.context.say;
   // Saved snapshots already have an empty `say`: no copy needed to restore one.
-  if (Array.isArray(say) && say.length === 0) return snapshot;
-  return { ...s, context: { ...s.context, say: [] } };
+  if (Array.isArray(say) && say.length === 0 && children === s.children) return snapshot;
+  return { ...s, ...(children !== s.children ? { children } : {}), context: { ...s.context, say: [] } };
 }
 
 /** 'voice:CA123' -> 'CA123': the CallSid agents look up; other keys stay whole. */

@@ -3,6 +3,7 @@
  * actor: random calls are played on two runners, one with pure steps and one without, and every
  * answer, state and saved session must be the same. Also: the menus really do run without an actor.
  */
+import { VOICE_CAPABILITIES } from '../../src/channels/capabilities.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Writable } from 'node:stream';
@@ -85,7 +86,7 @@ describe('turns without an actor', () => {
         ),
         async (caller, entry, steps: Step[]) => {
           const key = `voice:CAPURE${++serial}`;
-          const start = { flow: 'hotline' as const, channel: 'voice' as const, caller, entry };
+          const start = { flow: 'hotline' as const, channel: 'voice' as const, caller, entry, capabilities: VOICE_CAPABILITIES };
           let turn = 1;
           const both = async (event: UserEvent, n: number, other = false) => {
             const a = await (other ? pureElsewhere : pure).turn({ key, start, event, turn: n });
@@ -109,7 +110,7 @@ describe('turns without an actor', () => {
   it('runs the menus without an actor, and starts a call with one', async () => {
     lines.length = 0;
     const key = 'voice:CAPUREMENU';
-    const start = { flow: 'hotline' as const, channel: 'voice' as const, caller: null, entry: 'hotline' as const };
+    const start = { flow: 'hotline' as const, channel: 'voice' as const, caller: null, entry: 'hotline' as const, capabilities: VOICE_CAPABILITIES };
     await pure.turn({ key, start, event: { type: 'user.start' }, turn: 1 });
     await pure.turn({ key, start, event: { type: 'user.digits', digits: '3' }, turn: 2 });
     const main = await pure.turn({ key, start, event: { type: 'user.digits', digits: '*' }, turn: 3 });

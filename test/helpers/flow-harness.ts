@@ -3,6 +3,8 @@
  * sessions and the real runner, on a clock the test moves. `say(reply)` turns a Reply into the
  * text a user would read (English when the Reply is English), for assertions.
  */
+import { SMS_CAPABILITIES, VOICE_CAPABILITIES } from '../../src/channels/capabilities.js';
+import { NO_CAPABILITIES } from '../../src/flows/flow.js';
 import type { Database } from '../../src/db/connect.js';
 import { createDataPorts } from '../../src/db/repositories/index.js';
 import { seedDemo } from '../../src/db/seed.js';
@@ -108,7 +110,7 @@ export async function openFlowHarness(options: FlowHarnessOptions = {}): Promise
   const services = options.wrapServices ? options.wrapServices(real) : real;
   const sessions = createMemorySessionStore({ clock: () => clock.now().getTime() });
   const newRunner: FlowHarness['newRunner'] = ({ sessions: own, ...rest } = {}) =>
-    createRunner({ sessions: own ?? sessions, services, clock, ...(options.flows ? { flows: options.flows } : {}), ...rest });
+    createRunner({ sessions: own ?? sessions, services, clock, text: (msg, locale) => render(msg, locale, 'text'), ...(options.flows ? { flows: options.flows } : {}), ...rest });
   const runner = newRunner();
 
   const conversation: FlowHarness['conversation'] = (opts = {}) => {
@@ -119,6 +121,8 @@ export async function openFlowHarness(options: FlowHarnessOptions = {}): Promise
       channel,
       caller: opts.caller ?? null,
       entry: opts.entry ?? 'hotline',
+      // As the channel would start it: the flows read capabilities, never the channel's name.
+      capabilities: opts.capabilities ?? (channel === 'sms' ? SMS_CAPABILITIES : channel === 'voice' ? VOICE_CAPABILITIES : NO_CAPABILITIES),
       ...(opts.locale ? { locale: opts.locale as Locale } : {}),
       ...(opts.driverNo ? { driverNo: opts.driverNo } : {}),
     };

@@ -5,6 +5,7 @@
  * delivery, stage or attempt in the URL answers 400 naming it; a failure of ours still answers 200:
  * on a call, TwiML that apologises and offers an agent; to a status callback, an empty <Response/>.
  */
+import { render } from '../../i18n.js';
 import { Hono, type Context } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
@@ -68,6 +69,7 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
       services: voice.services,
       clock: rt.clock,
       logger: rt.logger,
+      text: (msg, locale) => render(msg, locale, 'text'),
       flows: { reminder: createReminderFlow({ isOptedOut: (n) => voice.ports.optOuts.isOptedOut(n), hotline: kit.hotline }) },
     });
 

@@ -3,6 +3,7 @@
  * with TwiML `<Message>`) and `POST /twilio/sms/status` (delivery reports). Thin: verify (shared
  * Twilio guard), parse, answer a command or take one turn of the hotline flow, render.
  */
+import { SMS_CAPABILITIES } from '../capabilities.js';
 import { Hono } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
@@ -169,7 +170,7 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
   async function flowTurn(from: string, locale: Locale, event: UserEvent, entry: 'hotline' | 'bundling' = 'hotline'): Promise<Reply> {
     const result = await rt.runner.turn({
       key: conversationKey(from),
-      start: { flow: 'hotline', channel: 'sms', caller: from, entry, locale },
+      start: { flow: 'hotline', channel: 'sms', caller: from, entry, locale, capabilities: SMS_CAPABILITIES },
       event,
     });
     return result.reply;

@@ -3,6 +3,7 @@
  * the status callback and the fallback after an apology. Every answer to Twilio is 200 with TwiML
  * (or 204 for the status callback) unless the request is forged (403) or malformed (400).
  */
+import { VOICE_CAPABILITIES } from '../capabilities.js';
 import { Hono, type Context } from 'hono';
 import type { Runtime } from '../../runtime.js';
 import type { Locale } from '../../core/types.js';
@@ -54,7 +55,7 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
       const out = await withTimeout(
         runner.turn({
           key: sessionKey(call.callSid),
-          start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from },
+          start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from, capabilities: VOICE_CAPABILITIES },
           event,
           turn: n,
         }),

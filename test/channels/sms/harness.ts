@@ -4,6 +4,7 @@
  * (so a test can let a minute pass), or Redis stores under a key prefix of their own (TEST_REDIS_URL)
  * with the runner on them. Signed Twilio requests through the SDK; TwiML read back.
  */
+import { render } from '../../../src/i18n.js';
 import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import twilio from 'twilio';
@@ -89,7 +90,7 @@ export async function openHarness(options: HarnessOptions = {}): Promise<Harness
     sessions = createMemorySessionStore({ clock: ms });
     rateLimiter = createMemoryRateLimiter({ clock: ms });
   }
-  const runner = createRunner({ sessions, services: base.services, clock, logger: base.logger });
+  const runner = createRunner({ sessions, services: base.services, clock, logger: base.logger, text: (msg, locale) => render(msg, locale, 'text') });
   const rt: Runtime = { ...base, sessions, rateLimiter, runner };
   const app = new Hono();
   app.route('/twilio/sms', smsRoutes(rt, options.sms));
