@@ -16,9 +16,9 @@
  */
 import type { Clock, Driver, Locale } from '../../core/types.js';
 import type { DataPorts } from '../../core/ports.js';
-import type { Asker, BundleReason, ConsignmentView, PlaceView, Services } from '../../core/services.js';
+import type { Asker, BundleProblem, ConsignmentView, PlaceView, Services } from '../../core/services.js';
 import type { Msg, MsgParam } from '../../flows/reply.js';
-import { checkBundleRef, checkCcrn, checkVehicleMark, formatVehicleMark } from '../../core/identifiers.js';
+import { checkBundleRef, formatVehicleMark } from '../../core/identifiers.js';
 import { maskPhone } from '../../core/mask.js';
 import type { SmsCommand } from './parse.js';
 import { joinList } from './render.js';
@@ -167,40 +167,14 @@ async function bundle(
   if (!driver) return say(refusal('not_driver'));
   const { bundling, tokens } = deps.services;
 
-  let vehicle: string;
-  if (cmd.vehicle === null) {
-    if (driver.vehicles.length !== 1) return say(refusal('vehicle_missing', { vehicles: vehicles(driver) }));
-    vehicle = driver.vehicles[0]!;
-  } else {
-    const v = checkVehicleMark(cmd.vehicle);
-    if (!v.ok) return say(refusal('vehicle_format', { value: cmd.vehicle, vehicles: vehicles(driver) }));
-    if (!driver.vehicles.includes(v.value)) {
-      return say(refusal('vehicle_not_registered', { vehicle: formatVehicleMark(v.value), vehicles: vehicles(driver) }));
-    }
-    vehicle = v.value;
-  }
-
-  for (const raw of cmd.ccrns) {
-    const id = checkCcrn(raw);
-    if (!id.ok) return say(ccrnRefusal(id.reason === 'format' ? 'ccrn_format' : 'ccrn_check_digit', raw));
-  }
-  let direction: ConsignmentView['direction'] | undefined;
-  const taken: string[] = [];
-  for (const ccrn of cmd.ccrns) {
-    const r = await bundling.checkCcrn({ ccrn, ...(direction ? { direction } : {}), taken: [...taken] }, asker);
-    if (!r.ok) {
-      const other = r.reason === 'direction_mixed' && direction ? (direction === 'inbound' ? 'outbound' : 'inbound') : undefined;
-      return say(ccrnRefusal(r.reason, String(r.detail?.ccrn ?? ccrn), other));
-    }
-    direction ??= r.consignment.direction;
-    taken.push(ccrn);
-  }
+  const p = await bundling.prepare({ driverNo: driver.driverNo, vehicle: cmd.vehicle, ccrns: cmd.ccrns }, asker);
+  if (!p.ok) return say(problemMsg(p.problems[0]!, driver));
 
   const v = await tokens.verify({ driverNo: driver.driverNo, code: cmd.code }, asker);
   if (!v.ok) return say(tokenRefusal(v.reason, v.detail));
 
-  const b = await bundling.bundle({ authorisation: v.authorisation, vehicleMark: vehicle, ccrns: cmd.ccrns }, asker);
-  if (!b.ok) return say(bundleRefusal(b.reason, b.detail, vehicle, driver));
+  const b = await bundling.confirm(p.draft, v.authorisation, asker);
+  if (!b.ok) return say(problemMsg(b.detail ? { reason: b.reason, detail: b.detail } : { reason: b.reason }, driver));
   const out: Msg[] = [
     m('bundle.done', {
       vehicle: formatVehicleMark(b.bundle.vehicleMark),
@@ -217,17 +191,22 @@ async function bundle(
 
 const formatDigitsText = (value: string): string => value.replace(/(\d{4})(?=\d)/g, '$1 ');
 
-function bundleRefusal(reason: BundleReason, detail: Record<string, unknown> | undefined, vehicle: string, driver: Driver): Msg {
-  const ccrn = typeof detail?.ccrn === 'string' ? detail.ccrn : null;
-  if (ccrn) {
-    const dir = typeof detail?.direction === 'string' ? detail.direction : undefined;
-    return ccrnRefusal(reason, ccrn, dir);
+/** One problem of a bundle (the first `prepare` found, or the bundle's refusal), naming its CCRN or the vehicle. */
+function problemMsg(p: BundleProblem, driver: Driver): Msg {
+  const ccrn = typeof p.detail?.ccrn === 'string' ? p.detail.ccrn : null;
+  const typed = typeof p.detail?.vehicleMark === 'string' ? p.detail.vehicleMark : '';
+  switch (p.reason) {
+    case 'vehicle_missing':
+      return refusal(p.reason, { vehicles: vehicles(driver) });
+    case 'vehicle_format':
+      return refusal(p.reason, { value: typed, vehicles: vehicles(driver) });
+    case 'vehicle_not_registered':
+      return refusal(p.reason, { vehicle: formatVehicleMark(typed), vehicles: vehicles(driver) });
+    case 'token_locked':
+      return refusal(p.reason, lockEnds(p.detail));
   }
-  if (reason === 'vehicle_not_registered') {
-    return refusal(reason, { vehicle: formatVehicleMark(vehicle), vehicles: vehicles(driver) });
-  }
-  if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
-  return refusal(reason);
+  if (ccrn) return ccrnRefusal(p.reason, ccrn, typeof p.detail?.direction === 'string' ? p.detail.direction : undefined);
+  return refusal(p.reason);
 }
 
 /** The hotline's token reminder, after a bundle by SMS: only when the token must be replaced. */

@@ -2,7 +2,8 @@
  * Form input of the web pages: reading fields and turning core refusals into field errors that
  * name what is wrong. Pure: no Hono, no store.
  */
-import { checkCcrn, normaliseDigits } from '../../core/identifiers.js';
+import { normaliseDigits } from '../../core/identifiers.js';
+import type { BundleProblem } from '../../core/services.js';
 import { stripXmlForbidden } from '../../core/text.js';
 
 /** One error, shown next to its field and linked from the summary at the top of the page. */
@@ -48,25 +49,25 @@ export const grouped = (digits: string, group = 4): string => {
   return parts.join(' ');
 };
 
-/** Format and check-digit errors of the CCRN entries, each naming the CCRN; empty when all pass. */
-export function ccrnFormatErrors(entries: CcrnEntry[]): FieldError[] {
-  const errors: FieldError[] = [];
-  if (entries.length === 0) return [{ field: 'ccrns', key: 'web:error.ccrns_empty' }];
-  const seen = new Set<string>();
-  for (const e of entries) {
-    const id = checkCcrn(e.digits);
-    if (!id.ok) {
-      errors.push({
+/** A problem `prepare` found with the bundle, next to its field, naming its CCRN (as typed when its format is wrong). */
+export function problemError(p: BundleProblem, vehicleTyped: string): FieldError {
+  const ccrn = typeof p.detail?.ccrn === 'string' ? p.detail.ccrn : null;
+  const direction: Record<string, string> = typeof p.detail?.direction === 'string' ? { direction: p.detail.direction } : {};
+  switch (p.reason) {
+    case 'vehicle_missing':
+      return { field: 'vehicle', key: 'web:error.vehicle_missing' };
+    case 'vehicle_format':
+    case 'vehicle_not_registered':
+      return { field: 'vehicle', key: 'web:error.vehicle_not_registered', params: { vehicle: vehicleTyped } };
+    case 'no_ccrns':
+      return { field: 'ccrns', key: 'web:error.ccrns_empty' };
+    default:
+      return {
         field: 'ccrns',
-        key: id.reason === 'format' ? 'web:error.ccrn_format' : 'web:error.ccrn_check_digit',
-        params: { ccrn: id.reason === 'format' ? e.raw : grouped(e.digits) },
-      });
-    } else if (seen.has(id.value)) {
-      errors.push({ field: 'ccrns', key: 'web:error.ccrn_repeated', params: { ccrn: grouped(id.value) } });
-    }
-    seen.add(e.digits);
+        key: `web:error.${p.reason}`,
+        params: { ccrn: ccrn === null ? '' : p.reason === 'ccrn_format' ? ccrn : grouped(normaliseDigits(ccrn)), ...direction },
+      };
   }
-  return errors;
 }
 
 /**

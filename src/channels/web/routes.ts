@@ -12,11 +12,11 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Runtime } from '../../runtime.js';
 import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
-import type { Asker, ConsignmentView } from '../../core/services.js';
-import { checkBundleRef, checkDriverNo, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
+import type { Asker, BundleProblem } from '../../core/services.js';
+import { checkBundleRef, checkDriverNo, normaliseDigits } from '../../core/identifiers.js';
 import { formatTime, tFor } from '../../i18n.js';
 import { errorFields } from '../../logger.js';
-import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
+import { fields, grouped, problemError, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
 import { clientAddress } from './client-address.js';
 import {
@@ -83,7 +83,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const secure = publicOrigin?.startsWith('https:') ?? false;
   const sessions = createWebSessions(rt.sessions, { secure });
   const originCheck = csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin });
-  const { services, ports } = rt;
+  const { services } = rt;
   const app = new Hono();
 
   const headers = secureHeaders({
@@ -334,40 +334,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
 
   // --- bundling: vehicle and CCRNs, confirmation, result -------------------------------------
 
-  /** Checks the vehicle and every CCRN as the flow does; all problems at once, each naming its CCRN. */
+  /** The bundle the form describes, or every problem at once, each next to its field and naming its CCRN. */
   async function checkDetails(auth: Authorisation, vehicleRaw: string, ccrnText: string) {
-    const errors: FieldError[] = [];
-    const d = await services.drivers.identify({ driverNo: auth.driverNo });
-    const vehicles = d.ok ? d.driver.vehicles : [];
-    const mark = checkVehicleMark(vehicleRaw);
-    if (!vehicleRaw.trim()) errors.push({ field: 'vehicle', key: 'web:error.vehicle_missing' });
-    else if (!mark.ok || !vehicles.includes(mark.value)) {
-      errors.push({ field: 'vehicle', key: 'web:error.vehicle_not_registered', params: { vehicle: vehicleRaw } });
-    }
     const entries = splitCcrns(ccrnText);
-    const formatErrors = ccrnFormatErrors(entries);
-    errors.push(...formatErrors);
-    const consignments: ConsignmentView[] = [];
-    if (formatErrors.length === 0) {
-      let direction: ConsignmentView['direction'] | undefined;
-      const taken: string[] = [];
-      for (const e of entries) {
-        const r = await services.bundling.checkCcrn({ ccrn: e.digits, ...(direction ? { direction } : {}), taken: [...taken] }, ASKER);
-        if (!r.ok) {
-          const other = direction === 'inbound' ? 'outbound' : 'inbound';
-          errors.push({
-            field: 'ccrns',
-            key: `web:error.${r.reason}`,
-            params: { ccrn: grouped(String(r.detail?.ccrn ?? e.digits)), ...(r.reason === 'direction_mixed' ? { direction: other } : {}) },
-          });
-          continue;
-        }
-        direction ??= r.consignment.direction;
-        taken.push(e.digits);
-        consignments.push(r.consignment);
-      }
-    }
-    return { errors, vehicle: mark.ok ? mark.value : vehicleRaw, ccrns: entries.map((e) => e.digits), consignments };
+    const p = await services.bundling.prepare({ driverNo: auth.driverNo, vehicle: vehicleRaw, ccrns: entries.map((e) => e.raw) }, ASKER);
+    return p.ok ? { draft: p.draft, errors: [] } : { draft: null, errors: p.problems.map((x) => problemError(x, vehicleRaw)) };
   }
 
   app.post(
@@ -376,9 +347,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
       const auth = authorised(r);
       if (!auth) return needCode(r, 'bundle', carry);
-      const checked = await checkDetails(auth, carry.vehicle, carry.ccrns);
-      if (checked.errors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, checked.errors), 400);
-      return html(r.c, ConfirmStep({ v: r.v, vehicle: checked.vehicle, ccrns: checked.ccrns.join('\n'), consignments: checked.consignments }));
+      const { draft, errors } = await checkDetails(auth, carry.vehicle, carry.ccrns);
+      if (!draft) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, errors), 400);
+      return html(r.c, ConfirmStep({ v: r.v, vehicle: draft.vehicleMark, ccrns: draft.ccrns.join('\n'), consignments: draft.consignments }));
     }),
   );
 
@@ -398,10 +369,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
       const auth = authorised(r);
       if (!auth) return needCode(r, 'bundle', carry);
-      const entries = splitCcrns(carry.ccrns);
-      const formatErrors = ccrnFormatErrors(entries);
-      if (formatErrors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, formatErrors, 400);
-      const b = await services.bundling.bundle({ authorisation: auth, vehicleMark: carry.vehicle, ccrns: entries.map((e) => e.digits) }, ASKER);
+      const { draft, errors } = await checkDetails(auth, carry.vehicle, carry.ccrns);
+      if (!draft) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, errors), 400);
+      const b = await services.bundling.confirm(draft, auth, ASKER);
       if (b.ok) {
         rt.logger.info({ bundleRef: b.bundle.bundleRef, channel: 'web' }, 'web bundle made');
         return r.c.redirect(`/bundle/done/${b.bundle.bundleRef}`, 303);
@@ -410,12 +380,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
         await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, ...(d.driverNo ? { driverNo: d.driverNo } : {}) }));
         return codeStep(r, 'bundle', [codeError(r, b.reason, b.detail)], carry, undefined, 400);
       }
-      const ccrn = typeof b.detail?.ccrn === 'string' ? b.detail.ccrn : null;
-      const field = b.reason === 'vehicle_not_registered' ? 'vehicle' : 'ccrns';
-      const errors = translateDirections(r.v, [
-        { field, key: `web:error.${b.reason}`, params: { ccrn: ccrn ? grouped(ccrn) : '', vehicle: carry.vehicle } },
-      ]);
-      return detailsStep(r, auth, carry.vehicle, carry.ccrns, errors, 400);
+      const refused = problemError(b.detail ? { reason: b.reason, detail: b.detail } : { reason: b.reason }, carry.vehicle);
+      return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, [refused]), 400);
     }),
   );
 
@@ -427,16 +393,10 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     '/bundle/done/:ref',
     page(async (r) =>
       driverGate(r, 'bundles', async (auth) => {
-        const id = checkBundleRef(r.c.req.param('ref') ?? '');
-        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-        if (!bundle || bundle.driverNo !== auth.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
-        const late: string[] = [];
-        for (const ccrn of bundle.ccrns) {
-          const c = await ports.consignments.byCcrn(ccrn);
-          if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
-        }
-        const reminder = await tokenReminder(bundle.driverNo);
-        return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
+        const found = await services.bundling.bundleOf({ authorisation: auth, bundleRef: r.c.req.param('ref') ?? '' });
+        if (!found.ok) return problem(r.c, 404, 'not_found', r.v.csrf);
+        const reminder = await tokenReminder(found.bundle.driverNo);
+        return html(r.c, DonePage({ v: r.v, bundle: found.bundle, late: found.lateCcrns, ...(reminder ? { tokenReminder: reminder } : {}) }));
       }),
     ),
   );
@@ -463,9 +423,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const raw = (r.form.bundleRef ?? '').trim();
       const field = `cancel-${raw.replace(/\D/g, '')}`;
       if (r.form.confirm !== 'yes') {
-        const id = checkBundleRef(raw);
-        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-        if (bundle && bundle.driverNo === auth.driverNo && bundle.status === 'active') return html(r.c, CancelConfirmPage({ v: r.v, bundle }));
+        const found = await services.bundling.bundleOf({ authorisation: auth, bundleRef: raw });
+        if (found.ok && found.cancellable) return html(r.c, CancelConfirmPage({ v: r.v, bundle: found.bundle }));
         return bundlesPage(r, auth, [{ field, key: 'web:error.bundle_not_active', params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
       }
       const u = await services.bundling.unbundle({ authorisation: auth, bundleRef: raw }, ASKER);

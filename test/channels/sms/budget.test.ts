@@ -174,6 +174,9 @@ function worstDeps(now: Date, token: { needsReplacing: boolean; expired: boolean
     },
     bundling: {
       checkCcrn: async ({ ccrn }: { ccrn: string }) => ok({ consignment: view(ccrn) }),
+      prepare: async ({ vehicle, ccrns }: { vehicle: string; ccrns: string[] }) =>
+        ok({ draft: { driverNo: driver.driverNo, vehicleMark: vehicle, direction: 'outbound', ccrns, consignments: ccrns.map(view), lateCcrns: [] } }),
+      confirm: async () => ok({ bundle: bundleOf(0), lateCcrns: [TWENTY[0]!, TWENTY[1]!] }),
       bundle: async () => ok({ bundle: bundleOf(0), lateCcrns: [TWENTY[0]!, TWENTY[1]!] }),
       activeBundles: async () => ok({ bundles: [1, 2, 3, 4, 5].map(bundleOf) }),
       unbundle: async () => ok({ bundle: bundleOf(0) }),

@@ -11,7 +11,7 @@ import { dbTargets } from '../../helpers/db.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { webRoutes } from '../../../src/channels/web/routes.js';
 import { pickLocale } from '../../../src/channels/web/routes.js';
-import { splitCcrns, ccrnFormatErrors, safeNext } from '../../../src/channels/web/forms.js';
+import { splitCcrns, safeNext } from '../../../src/channels/web/forms.js';
 import { DEMO, openHarness, withFailingStatus, type Harness } from '../sms/harness.js';
 import { FormClient, csrfOf, textOf } from './client.js';
 
@@ -34,12 +34,6 @@ describe('web form helpers', () => {
       '261100000059',
     ]);
     expect(splitCcrns('２６１１００００００１３').map((e) => e.digits)).toEqual(['261100000013']);
-    expect(ccrnFormatErrors(splitCcrns('26110000001\n261100000014\n261100000013\n261100000013'))).toEqual([
-      { field: 'ccrns', key: 'web:error.ccrn_format', params: { ccrn: '26110000001' } },
-      { field: 'ccrns', key: 'web:error.ccrn_check_digit', params: { ccrn: '2611 0000 0014' } },
-      { field: 'ccrns', key: 'web:error.ccrn_repeated', params: { ccrn: '2611 0000 0013' } },
-    ]);
-    expect(ccrnFormatErrors([])).toEqual([{ field: 'ccrns', key: 'web:error.ccrns_empty' }]);
   });
 
   it('goes back only to a local path after a language switch', () => {
