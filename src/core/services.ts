@@ -49,10 +49,11 @@ export interface ConsignmentView {
   controlPoint: ControlPointKey | null;
 }
 
+export type ConsignmentStatusReason = 'ccrn_format' | 'ccrn_check_digit' | 'ccrn_unknown';
+export type RegistrationStatusReason = 'reg_ref_format' | 'reg_ref_check_digit' | 'reg_ref_unknown';
+
 export interface ConsignmentService {
-  status(input: { ccrn: string }, asker: Asker): Promise<
-    Result<{ consignment: ConsignmentView }, 'ccrn_format' | 'ccrn_check_digit' | 'ccrn_unknown'>
-  >;
+  status(input: { ccrn: string }, asker: Asker): Promise<Result<{ consignment: ConsignmentView }, ConsignmentStatusReason>>;
 }
 
 export interface RegistrationView {
@@ -65,9 +66,7 @@ export interface RegistrationView {
 }
 
 export interface RegistrationService {
-  status(input: { refNo: string }, asker: Asker): Promise<
-    Result<{ registration: RegistrationView }, 'reg_ref_format' | 'reg_ref_check_digit' | 'reg_ref_unknown'>
-  >;
+  status(input: { refNo: string }, asker: Asker): Promise<Result<{ registration: RegistrationView }, RegistrationStatusReason>>;
 }
 
 export type IdentifyReason = 'driver_no_format' | 'driver_no_check_digit' | 'driver_unknown';

@@ -16,7 +16,8 @@
  */
 import type { Clock, Driver, Locale } from '../../core/types.js';
 import type { DataPorts } from '../../core/ports.js';
-import type { Asker, BundleProblem, ConsignmentView, PlaceView, Services } from '../../core/services.js';
+import type { Asker, BundleProblem, ConsignmentView, PlaceView, Services, TokenCodeReason } from '../../core/services.js';
+import { CONTEXTS, refusalMsg, type RefusalParams, type RefusalReason } from '../../flows/catalogue.js';
 import type { Msg, MsgParam } from '../../flows/reply.js';
 import { checkBundleRef, formatVehicleMark } from '../../core/identifiers.js';
 import { maskPhone } from '../../core/mask.js';
@@ -55,9 +56,9 @@ const ref = (bundleRef: string): MsgParam => digits(bundleRef, 3);
 const say = (...msgs: Msg[]): CommandAnswer => ({ say: msgs });
 const vehicles = (d: Driver): string => d.vehicles.map(formatVehicleMark).join(', ');
 
-/** The reply to a refusal `reason`, with the identifier it is about. */
-export function refusal(reason: string, params: Record<string, MsgParam> = {}): Msg {
-  return m(`refusal.${reason}`, params);
+/** The reply to a refusal `reason` (the catalogue's text), with the identifier it is about. */
+export function refusal(reason: RefusalReason, params: RefusalParams = {}): Msg {
+  return refusalMsg(reason, params, CONTEXTS.command);
 }
 
 export async function runCommand(cmd: Exclude<SmsCommand, { kind: 'lang' | 'menu' }>, ctx: CommandContext, deps: CommandDeps): Promise<CommandAnswer> {
@@ -145,13 +146,13 @@ async function registration(raw: string, asker: Asker, deps: CommandDeps): Promi
 }
 
 /** A refusal about one CCRN: which one, and for a mixed direction which way it goes. */
-function ccrnRefusal(reason: string, ccrn: string, direction?: string): Msg {
-  const params: Record<string, MsgParam> = { ccrn: digits(ccrn), value: ccrn };
+function ccrnRefusal(reason: RefusalReason, ccrn: string, direction?: string): Msg {
+  const params: RefusalParams = { ccrn: digits(ccrn), value: ccrn };
   if (direction) params.direction = { kind: 'key', key: `sms:direction.${direction}` };
   return refusal(reason, params);
 }
 
-function tokenRefusal(reason: string, detail: Record<string, unknown> | undefined): Msg {
+function tokenRefusal(reason: TokenCodeReason, detail: Record<string, unknown> | undefined): Msg {
   if (reason === 'token_code_wrong') return refusal(reason, { count: Number(detail?.triesLeft ?? 0) });
   if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
   return refusal(reason);

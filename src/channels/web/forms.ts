@@ -4,6 +4,7 @@
  */
 import { normaliseDigits } from '../../core/identifiers.js';
 import type { BundleProblem } from '../../core/services.js';
+import { CONTEXTS, refusalKey, type RefusalReason } from '../../flows/catalogue.js';
 import { stripXmlForbidden } from '../../core/text.js';
 
 /** One error, shown next to its field and linked from the summary at the top of the page. */
@@ -49,24 +50,29 @@ export const grouped = (digits: string, group = 4): string => {
   return parts.join(' ');
 };
 
+/** The i18next context of the web's wording in the catalogue (`common:refusal.<reason>_html`). */
+export const WEB_CONTEXT = CONTEXTS.web;
+
+/** A refusal of the core, next to its field, in the catalogue's words. */
+export function refusalError(field: string, reason: RefusalReason, params: Record<string, string | number> = {}): FieldError {
+  return { field, key: refusalKey(reason), params };
+}
+
 /** A problem `prepare` found with the bundle, next to its field, naming its CCRN (as typed when its format is wrong). */
 export function problemError(p: BundleProblem, vehicleTyped: string): FieldError {
   const ccrn = typeof p.detail?.ccrn === 'string' ? p.detail.ccrn : null;
   const direction: Record<string, string> = typeof p.detail?.direction === 'string' ? { direction: p.detail.direction } : {};
   switch (p.reason) {
     case 'vehicle_missing':
-      return { field: 'vehicle', key: 'web:error.vehicle_missing' };
+      return refusalError('vehicle', p.reason);
     case 'vehicle_format':
     case 'vehicle_not_registered':
-      return { field: 'vehicle', key: 'web:error.vehicle_not_registered', params: { vehicle: vehicleTyped } };
+      return refusalError('vehicle', p.reason, { vehicle: vehicleTyped, value: vehicleTyped });
     case 'no_ccrns':
-      return { field: 'ccrns', key: 'web:error.ccrns_empty' };
+    case 'too_many_ccrns':
+      return refusalError('ccrns', p.reason, { max: Number(p.detail?.max ?? 20) });
     default:
-      return {
-        field: 'ccrns',
-        key: `web:error.${p.reason}`,
-        params: { ccrn: ccrn === null ? '' : p.reason === 'ccrn_format' ? ccrn : grouped(normaliseDigits(ccrn)), ...direction },
-      };
+      return refusalError('ccrns', p.reason, { ccrn: ccrn === null ? '' : grouped(normaliseDigits(ccrn)), value: ccrn ?? '', ...direction });
   }
 }
 

@@ -2,6 +2,7 @@
  * The web form's pages (hono/jsx, rendered on the server; no script at all). Every page takes a
  * `View` (language, `t`, CSRF token, path) and plain data; routes.ts decides which to show.
  */
+import { WEB_CONTEXT } from './forms.js';
 import type { Child } from 'hono/jsx';
 import type { Bundle, Locale } from '../../core/types.js';
 import type { ConsignmentView, PlaceView, RegistrationView, TokenStatusView } from '../../core/services.js';
@@ -26,7 +27,8 @@ export const LANGUAGE_NAMES: [Locale, string][] = [
   ['zh-CN', '简体中文'],
 ];
 
-const msg = (v: View, e: FieldError) => v.t(e.key, e.params);
+/** A field error in the web's wording: the catalogue's `_html` context where it has one. */
+export const errorText = (v: View, e: FieldError) => v.t(e.key, { ...e.params, context: WEB_CONTEXT });
 
 export function Layout(props: { v: View; title: string; errors?: FieldError[]; children?: Child; home?: boolean }) {
   const { v, title, errors = [] } = props;
@@ -95,7 +97,7 @@ function ErrorSummary({ v, errors }: { v: View; errors: FieldError[] }) {
       <ul>
         {errors.map((e) => (
           <li>
-            <a href={`#${e.field}`}>{msg(v, e)}</a>
+            <a href={`#${e.field}`}>{errorText(v, e)}</a>
           </li>
         ))}
       </ul>
@@ -128,11 +130,11 @@ function FieldErrors({ v, id, errors }: { v: View; id: string; errors: FieldErro
     <div id={`${id}-error`} class="error-message">
       <span class="visually-hidden">{v.t('web:error.prefix')}</span>
       {errors.length === 1 ? (
-        msg(v, errors[0]!)
+        errorText(v, errors[0]!)
       ) : (
         <ul>
           {errors.map((e) => (
-            <li>{msg(v, e)}</li>
+            <li>{errorText(v, e)}</li>
           ))}
         </ul>
       )}

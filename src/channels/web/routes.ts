@@ -12,11 +12,11 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Runtime } from '../../runtime.js';
 import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
-import type { Asker, BundleProblem } from '../../core/services.js';
+import type { Asker, TokenCodeReason } from '../../core/services.js';
 import { checkBundleRef, checkDriverNo, normaliseDigits } from '../../core/identifiers.js';
 import { formatTime, tFor } from '../../i18n.js';
 import { errorFields } from '../../logger.js';
-import { fields, grouped, problemError, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
+import { fields, grouped, problemError, refusalError, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
 import { clientAddress } from './client-address.js';
 import {
@@ -210,7 +210,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const ccrn = (form.ccrn ?? '').trim();
       const r = await services.consignments.status({ ccrn }, ASKER);
       if (r.ok) return html(c, StatusPage({ v, ccrn, errors: [], result: r.consignment }));
-      return html(c, StatusPage({ v, ccrn, errors: [{ field: 'ccrn', key: `web:error.${r.reason}`, params: { ccrn: typed(ccrn, r.reason, 4) } }] }), 400);
+      return html(c, StatusPage({ v, ccrn, errors: [refusalError('ccrn', r.reason, { ccrn: typed(ccrn, r.reason, 4), value: shown(ccrn) })] }), 400);
     }),
   );
 
@@ -221,7 +221,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const refNo = (form.refNo ?? '').trim();
       const r = await services.registrations.status({ refNo }, ASKER);
       if (r.ok) return html(c, RegistrationPage({ v, refNo, errors: [], result: r.registration }));
-      return html(c, RegistrationPage({ v, refNo, errors: [{ field: 'refNo', key: `web:error.${r.reason}`, params: { refNo: typed(refNo, r.reason, 5) } }] }), 400);
+      return html(c, RegistrationPage({ v, refNo, errors: [refusalError('refNo', r.reason, { refNo: typed(refNo, r.reason, 5), value: shown(refNo) })] }), 400);
     }),
   );
 
@@ -235,11 +235,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const flowOf = (value: string | undefined): DriverFlow => (value === 'bundles' ? 'bundles' : 'bundle');
 
   /** A refused token code, next to the code field: tries left, or until when the token is locked. */
-  const codeError = (r: Req, reason: string, detail?: Record<string, unknown>): FieldError => {
+  const codeError = (r: Req, reason: TokenCodeReason | 'not_authorised', detail?: Record<string, unknown>): FieldError => {
     const params: Record<string, string | number> = {};
     if (reason === 'token_code_wrong') params.count = Number(detail?.triesLeft ?? 0);
     if (reason === 'token_locked') params.until = formatTime(String(detail?.lockedUntil), r.v.locale);
-    return { field: 'code', key: `web:error.${reason}`, params };
+    return refusalError('code', reason, params);
   };
 
   /**
@@ -294,7 +294,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) {
-        const errors = [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }];
+        const errors = [refusalError('driverNo', id.reason, { driverNo: typed(driverNo, id.reason, 4), value: shown(driverNo) })];
         return html(r.c, DriverStep({ v: r.v, flow, driverNo, errors }), 400);
       }
       const found = id.driver.driverNo;
@@ -425,11 +425,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       if (r.form.confirm !== 'yes') {
         const found = await services.bundling.bundleOf({ authorisation: auth, bundleRef: raw });
         if (found.ok && found.cancellable) return html(r.c, CancelConfirmPage({ v: r.v, bundle: found.bundle }));
-        return bundlesPage(r, auth, [{ field, key: 'web:error.bundle_not_active', params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+        return bundlesPage(r, auth, [refusalError(field, 'bundle_not_active', { bundleRef: grouped(raw, 3) })], undefined, 400);
       }
       const u = await services.bundling.unbundle({ authorisation: auth, bundleRef: raw }, ASKER);
       if (u.ok) return r.c.redirect(`/bundles?cancelled=${u.bundle.bundleRef}`, 303);
-      return bundlesPage(r, auth, [{ field, key: `web:error.${u.reason}`, params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+      return bundlesPage(r, auth, [refusalError(field, u.reason, { bundleRef: grouped(raw, 3) })], undefined, 400);
     }),
   );
 
@@ -447,7 +447,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const limited = await overDriverLimit(r, driverNo);
       if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
-      if (!id.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }], undefined, 400);
+      if (!id.ok) return tokenPage(r, driverNo, [refusalError('driverNo', id.reason, { driverNo: typed(driverNo, id.reason, 4), value: shown(driverNo) })], undefined, 400);
       const found = id.driver.driverNo;
       // The token's details (serial, label, expiry) only with a code, as on the hotline (README,
       // "Before a code"): a driver number is printed on notices and proves nothing. A browser
@@ -461,7 +461,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
         await sessions.update(r.c, r.session, (d) => ({ ...d, driverNo: found, auth: given }));
       }
       const s = await services.tokens.status({ driverNo: found });
-      if (!s.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${s.reason}`, params: { driverNo: shown(driverNo) } }], undefined, 400);
+      if (!s.ok) return tokenPage(r, driverNo, [refusalError('driverNo', s.reason, { driverNo: shown(driverNo) })], undefined, 400);
       return tokenPage(r, driverNo, [], s.token);
     }),
   );
