@@ -9,7 +9,12 @@ import { CONTEXTS, REFUSAL_FORMS, REFUSAL_REASONS, refusalMsg, type RefusalForm,
 import type { Msg, MsgParam } from '../src/flows/reply.js';
 import { formatDigits, formatTime, render, tFor } from '../src/i18n.js';
 import { renderMsg } from '../src/channels/sms/render.js';
-import { errorText, type T } from '../src/channels/web/pages.js';
+import { consignmentLine, errorText, registrationLine, type T, type View } from '../src/channels/web/pages.js';
+import { consignmentMsg } from '../src/channels/sms/commands.js';
+import { consignmentStatusMsgs, registrationMsgs } from '../src/flows/messages.js';
+import { CONSIGNMENT_STATUS, REGISTRATION_LETTER_VALID_SMS, REGISTRATION_STATUS } from '../src/flows/catalogue.js';
+import type { ConsignmentView } from '../src/core/services.js';
+import type { ConsignmentStatus, RegistrationStatus } from '../src/core/types.js';
 
 /** Every placeholder a refusal may name, with a value of the kind its channel passes. */
 const PARAMS: Record<string, MsgParam> = {
@@ -89,4 +94,59 @@ describe('message catalogue', () => {
     // One meaning of ccrn_bundled everywhere: who can undo it (the driver of that bundle, or an agent).
     for (const r of ['voice', 'sms command', 'web']) expect(RENDERERS[r]!(refusalMsg('ccrn_bundled', PARAMS), 'en')).toMatch(/the driver of that bundle can cancel it/i);
   });
+});
+
+const viewOf = (locale: Locale): View => {
+  const i18nT = tFor(locale);
+  return { locale, t: (key, params) => String(i18nT(key, params as never)), path: '/', csrf: '' };
+};
+const consignment = (status: ConsignmentStatus): ConsignmentView => ({
+  ccrn: '261100000013',
+  direction: 'inbound',
+  status,
+  packages: 12,
+  expectedCrossingAt: new Date('2026-12-07T02:00:00Z'),
+  vehicleMark: status === 'bundled' || status === 'crossed' ? 'AB1234' : null,
+  bundleRef: status === 'bundled' || status === 'crossed' ? '261100013' : null,
+  bundledAt: status === 'bundled' || status === 'crossed' ? new Date('2026-12-07T01:00:00Z') : null,
+  crossedAt: status === 'crossed' ? new Date('2026-12-07T03:00:00Z') : null,
+  controlPoint: status === 'crossed' ? 'shenzhen_bay' : null,
+});
+const info = (c: ConsignmentView) => ({
+  ...c,
+  bundledAt: c.bundledAt?.toISOString() ?? null,
+  crossedAt: c.crossedAt?.toISOString() ?? null,
+});
+
+/** Each channel's own builder of a status result, over every status of the core's unions. */
+const STATUS_RENDERERS: Record<string, { consignment: (c: ConsignmentView, l: Locale) => string; registration: (s: RegistrationStatus, letter: boolean, l: Locale) => string }> = {
+  voice: {
+    consignment: (c, l) => consignmentStatusMsgs(info(c)).map((m) => render(m, l, 'voice')).join('\n'),
+    registration: (status, letter, l) => registrationMsgs({ refNo: '2026110012', status, letterStillValid: letter }).map((m) => render(m, l, 'voice')).join('\n'),
+  },
+  sms: {
+    consignment: (c, l) => renderMsg(consignmentMsg(c), l),
+    registration: (status, letter, l) =>
+      renderMsg({ key: letter && status === 'awaiting_visit' ? REGISTRATION_LETTER_VALID_SMS : REGISTRATION_STATUS[status].sms, params: { refNo: { kind: 'digits', value: '2026110012', group: 5 } } }, l),
+  },
+  web: {
+    consignment: (c, l) => consignmentLine(viewOf(l), c),
+    registration: (status, _letter, l) => registrationLine(viewOf(l), { refNo: '2026110012', status }),
+  },
+};
+
+describe('status catalogue', () => {
+  for (const [renderer, r] of Object.entries(STATUS_RENDERERS)) {
+    for (const locale of LOCALES) {
+      it(`has a text for every consignment and registration status in ${locale} for ${renderer}`, () => {
+        const bad: string[] = [];
+        const check = (what: string, text: string) => {
+          if (!text.trim() || /(^|\s)(common|sms|web|flow):|status\.|\{\{|\}\}/.test(text)) bad.push(`${what}: ${JSON.stringify(text)}`);
+        };
+        for (const s of Object.keys(CONSIGNMENT_STATUS) as ConsignmentStatus[]) check(s, r.consignment(consignment(s), locale));
+        for (const s of Object.keys(REGISTRATION_STATUS) as RegistrationStatus[]) for (const letter of [false, true]) check(`${s}${letter ? ' (letter)' : ''}`, r.registration(s, letter, locale));
+        expect(bad).toEqual([]);
+      });
+    }
+  }
 });

@@ -18,6 +18,7 @@ import type {
   TokenCodeReason,
   UnbundleReason,
 } from '../core/services.js';
+import type { ConsignmentStatus, RegistrationStatus } from '../core/types.js';
 import type { Msg, MsgParam } from './reply.js';
 
 /** Reasons a channel adds of its own: SMS bundling from a mobile that is no driver's. */
@@ -111,3 +112,32 @@ export function refusalMsg(reason: RefusalReason | RefusalForm, params: RefusalP
 
 /** The key of a refusal, for a renderer that calls `t` itself (the web form). */
 export const refusalKey = (reason: RefusalReason): string => REFUSALS[reason];
+
+/**
+ * Status words and result lines, typed from the core's status unions (a new status without its
+ * texts fails typecheck): `word` is what the hotline says inside its result sentence, `sms` the
+ * one-shot reply's line, `web` the result page's heading.
+ */
+export const CONSIGNMENT_STATUS = {
+  submitted: { word: 'common:status.consignment.submitted', sms: 'sms:status.submitted', web: 'web:status.submitted' },
+  bundled: { word: 'common:status.consignment.bundled', sms: 'sms:status.bundled', web: 'web:status.bundled' },
+  crossed: { word: 'common:status.consignment.crossed', sms: 'sms:status.crossed', web: 'web:status.crossed' },
+  cancelled: { word: 'common:status.consignment.cancelled', sms: 'sms:status.cancelled', web: 'web:status.cancelled' },
+  expired: { word: 'common:status.consignment.expired', sms: 'sms:status.expired', web: 'web:status.expired' },
+} as const satisfies Record<ConsignmentStatus, { word: string; sms: string; web: string }>;
+
+export const REGISTRATION_STATUS = {
+  received: { word: 'common:status.registration.received', sms: 'sms:reg.received', web: 'web:registration.received' },
+  processing: { word: 'common:status.registration.processing', sms: 'sms:reg.processing', web: 'web:registration.processing' },
+  awaiting_visit: { word: 'common:status.registration.awaiting_visit', sms: 'sms:reg.awaiting_visit', web: 'web:registration.awaiting_visit' },
+  more_info_required: {
+    word: 'common:status.registration.more_info_required',
+    sms: 'sms:reg.more_info_required',
+    web: 'web:registration.more_info_required',
+  },
+  completed: { word: 'common:status.registration.completed', sms: 'sms:reg.completed', web: 'web:registration.completed' },
+  rejected: { word: 'common:status.registration.rejected', sms: 'sms:reg.rejected', web: 'web:registration.rejected' },
+} as const satisfies Record<RegistrationStatus, { word: string; sms: string; web: string }>;
+
+/** The SMS line of a registration awaiting a visit whose notification letter is still valid. */
+export const REGISTRATION_LETTER_VALID_SMS = 'sms:reg.awaiting_visit_letter';

@@ -6,7 +6,7 @@ import type { ConsignmentStatus, ControlPointKey, Direction, Locale, Registratio
 import type { BundleReason, PlaceView, TokenCodeReason, TokenStatusView } from '../core/services.js';
 import { formatVehicleMark } from '../core/identifiers.js';
 import type { Msg, MsgParam } from './reply.js';
-import { refusalMsg } from './catalogue.js';
+import { CONSIGNMENT_STATUS, REGISTRATION_STATUS, refusalMsg } from './catalogue.js';
 
 /** A `flow:` message. */
 export const f = (key: string, params?: Record<string, MsgParam>): Msg => (params ? { key: `flow:${key}`, params } : { key: `flow:${key}` });
@@ -80,14 +80,14 @@ export function consignmentStatusWord(x: ConsignmentInfo): MsgParam {
   switch (x.status) {
     case 'bundled':
       return x.vehicleMark && x.bundledAt
-        ? word('common:status.consignment.bundled', { vehicle: vehicle(x.vehicleMark), time: time(x.bundledAt) })
+        ? word(CONSIGNMENT_STATUS.bundled.word, { vehicle: vehicle(x.vehicleMark), time: time(x.bundledAt) })
         : word('common:status.consignment.bundled_plain');
     case 'crossed':
       return x.controlPoint && x.crossedAt
-        ? word('common:status.consignment.crossed', { place: word(`common:place.${x.controlPoint}`), time: time(x.crossedAt) })
+        ? word(CONSIGNMENT_STATUS.crossed.word, { place: word(`common:place.${x.controlPoint}`), time: time(x.crossedAt) })
         : word('common:status.consignment.crossed_plain');
     default:
-      return word(`common:status.consignment.${x.status}`);
+      return word(CONSIGNMENT_STATUS[x.status].word);
   }
 }
 
@@ -108,7 +108,7 @@ export function consignmentStatusMsgs(x: ConsignmentInfo): Msg[] {
 }
 
 export function registrationMsgs(x: RegistrationInfo): Msg[] {
-  const out = [f('registration.result', { ref: digits(x.refNo, GROUP.regRef), status: word(`common:status.registration.${x.status}`) })];
+  const out = [f('registration.result', { ref: digits(x.refNo, GROUP.regRef), status: word(REGISTRATION_STATUS[x.status].word) })];
   if (x.letterStillValid && x.status === 'awaiting_visit') out.push(f('registration.letterValid'));
   if (x.status === 'more_info_required') out.push(f('registration.advice.moreInfo'));
   if (x.status === 'rejected') out.push(f('registration.advice.rejected'));

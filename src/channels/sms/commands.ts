@@ -17,7 +17,7 @@
 import type { Clock, Driver, Locale } from '../../core/types.js';
 import type { DataPorts } from '../../core/ports.js';
 import type { Asker, BundleProblem, ConsignmentView, PlaceView, Services, TokenCodeReason } from '../../core/services.js';
-import { CONTEXTS, refusalMsg, type RefusalParams, type RefusalReason } from '../../flows/catalogue.js';
+import { CONSIGNMENT_STATUS, CONTEXTS, REGISTRATION_LETTER_VALID_SMS, REGISTRATION_STATUS, refusalMsg, type RefusalParams, type RefusalReason } from '../../flows/catalogue.js';
 import type { Msg, MsgParam } from '../../flows/reply.js';
 import { checkBundleRef, formatVehicleMark } from '../../core/identifiers.js';
 import { maskPhone } from '../../core/mask.js';
@@ -106,28 +106,28 @@ export function consignmentMsg(c: ConsignmentView): Msg {
   const ccrn = digits(c.ccrn);
   switch (c.status) {
     case 'submitted':
-      return m('status.submitted', {
+      return { key: CONSIGNMENT_STATUS.submitted.sms, params: {
         ccrn,
         direction: { kind: 'key', key: `sms:direction.${c.direction}` },
         packages: c.packages,
         time: time(c.expectedCrossingAt),
-      });
+      } };
     case 'bundled':
-      return m('status.bundled', {
+      return { key: CONSIGNMENT_STATUS.bundled.sms, params: {
         ccrn,
         vehicle: formatVehicleMark(c.vehicleMark ?? ''),
         time: time(c.bundledAt ?? c.expectedCrossingAt),
         bundleRef: ref(c.bundleRef ?? ''),
-      });
+      } };
     case 'crossed':
-      return m('status.crossed', {
+      return { key: CONSIGNMENT_STATUS.crossed.sms, params: {
         ccrn,
         controlPoint: c.controlPoint ? { kind: 'key', key: `sms:cp.${c.controlPoint}` } : '-',
         time: time(c.crossedAt ?? c.expectedCrossingAt),
-      });
+      } };
     case 'cancelled':
     case 'expired':
-      return m(`status.${c.status}`, { ccrn });
+      return { key: CONSIGNMENT_STATUS[c.status].sms, params: { ccrn } };
   }
 }
 
@@ -141,8 +141,8 @@ async function registration(raw: string, asker: Asker, deps: CommandDeps): Promi
   const r = await deps.services.registrations.status({ refNo: raw }, asker);
   if (!r.ok) return say(refusal(r.reason, { refNo: digits(raw, 5), value: raw }));
   const reg = r.registration;
-  const key = reg.status === 'awaiting_visit' && reg.letterStillValid ? 'reg.awaiting_visit_letter' : `reg.${reg.status}`;
-  return say(m(key, { refNo: digits(reg.refNo, 5) }));
+  const key = reg.status === 'awaiting_visit' && reg.letterStillValid ? REGISTRATION_LETTER_VALID_SMS : REGISTRATION_STATUS[reg.status].sms;
+  return say({ key, params: { refNo: digits(reg.refNo, 5) } });
 }
 
 /** A refusal about one CCRN: which one, and for a mixed direction which way it goes. */

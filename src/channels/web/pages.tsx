@@ -3,6 +3,7 @@
  * `View` (language, `t`, CSRF token, path) and plain data; routes.ts decides which to show.
  */
 import { WEB_CONTEXT } from './forms.js';
+import { CONSIGNMENT_STATUS, REGISTRATION_STATUS } from '../../flows/catalogue.js';
 import type { Child } from 'hono/jsx';
 import type { Bundle, Locale } from '../../core/types.js';
 import type { ConsignmentView, PlaceView, RegistrationView, TokenStatusView } from '../../core/services.js';
@@ -211,21 +212,24 @@ export function consignmentLine(v: View, c: ConsignmentView): string {
   const ccrn = grouped(c.ccrn);
   switch (c.status) {
     case 'submitted':
-      return t('web:status.submitted', { ccrn });
+      return t(CONSIGNMENT_STATUS.submitted.web, { ccrn });
     case 'bundled':
-      return t('web:status.bundled', { ccrn, vehicle: formatVehicleMark(c.vehicleMark ?? ''), time: time(v, c.bundledAt ?? c.expectedCrossingAt) });
+      return t(CONSIGNMENT_STATUS.bundled.web, { ccrn, vehicle: formatVehicleMark(c.vehicleMark ?? ''), time: time(v, c.bundledAt ?? c.expectedCrossingAt) });
     case 'crossed':
-      return t('web:status.crossed', {
+      return t(CONSIGNMENT_STATUS.crossed.web, {
         ccrn,
         place: c.controlPoint ? t(`common:place.${c.controlPoint}`) : '-',
         time: time(v, c.crossedAt ?? c.expectedCrossingAt),
       });
     case 'cancelled':
-      return t('web:status.cancelled', { ccrn });
+      return t(CONSIGNMENT_STATUS.cancelled.web, { ccrn });
     case 'expired':
-      return t('web:status.expired', { ccrn });
+      return t(CONSIGNMENT_STATUS.expired.web, { ccrn });
   }
 }
+
+export const registrationLine = (v: View, r: Pick<RegistrationView, 'refNo' | 'status'>): string =>
+  v.t(REGISTRATION_STATUS[r.status].web, { refNo: grouped(r.refNo, 5) });
 
 export function StatusPage({ v, ccrn, errors, result }: { v: View; ccrn: string; errors: FieldError[]; result?: ConsignmentView }) {
   const { t } = v;
@@ -265,7 +269,7 @@ export function RegistrationPage({ v, refNo, errors, result }: { v: View; refNo:
     <Layout v={v} title={t('web:registration.title')} errors={errors}>
       {result && (
         <div class="success" role="status">
-          <h2>{t(`web:registration.${result.status}`, { refNo: grouped(result.refNo, 5) })}</h2>
+          <h2>{registrationLine(v, result)}</h2>
           {result.status === 'awaiting_visit' && result.letterStillValid && <p>{t('web:registration.letter_valid')}</p>}
           {(result.status === 'more_info_required' || result.status === 'rejected') && <p>{t('web:registration.call')}</p>}
         </div>
