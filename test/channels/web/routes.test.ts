@@ -183,6 +183,8 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       const summary = textOf(/<div class="error-summary"[\s\S]*?<\/div>/.exec(p.html)![0]);
       expect(summary).toMatch(/Choose the vehicle to bundle with/);
       expect(summary).toMatch(/CCRN 2611 0000 0014 has a typo/);
+      // All at once: a typo elsewhere in the list does not hide a cancelled CCRN.
+      expect(summary).toMatch(/CCRN 2611 0000 0068 was cancelled/);
       expect(p.html).toContain(`<textarea id="ccrns" name="ccrns"`);
       expect(p.html).toContain(`${ccrn.in1}\n${ccrn.cancelled}\n261100000014</textarea>`);
       p = await b.post('/bundle/details', { vehicle: 'CD5678', ccrns: `${ccrn.in1}\n${ccrn.cancelled}` });
