@@ -91,5 +91,5 @@ function formatParam(p: MsgParam, locale: Locale, mode: Mode, t: TFunction): str
 export function render(msg: Msg, locale: Locale, mode: Mode, t: TFunction = tFor(locale)): string {
   const params: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(msg.params ?? {})) params[k] = formatParam(v, locale, mode, t);
-  return t(msg.key, { ...params, context: mode }) as string;
+  return t(msg.key, { ...params, context: msg.context ?? mode }) as string;
 }

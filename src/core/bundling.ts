@@ -5,36 +5,14 @@
  */
 import { z } from 'zod';
 import type { BundleRepository, ConsignmentRepository, DriverRepository, TokenRepository } from './ports.js';
-import type { Asker, BundleReason, BundlingService, IdentifierReason } from './services.js';
+import type { Asker, BundleReason, BundlingService } from './services.js';
 import { fail, ok, type Authorisation, type Clock, type Consignment, type Direction, type Result } from './types.js';
 import { checkBundleRef, checkCcrn, checkVehicleMark } from './identifiers.js';
 import { authorisationStands, lockedUntil, tokenDates } from './tokens.js';
-import { consignmentView, hasLapsed } from './status.js';
+import { assessBundle, assessCcrn, ccrnRefusal, EARLIEST_CROSSING_MS, isLate, MAX_CCRNS } from './bundle-checks.js';
 import { outcomeOf, type Auditor } from './audit.js';
 
-/** Crossing is permitted from 30 minutes after bundling. */
-export const EARLIEST_CROSSING_MS = 30 * 60_000;
-export const MAX_CCRNS = 20;
-
-type Refusal = { ok: false; reason: BundleReason; detail?: Record<string, unknown> };
-
-/** Why one consignment cannot be bundled now, or null. The PRC permit of FAQ Shipper 7 is not looked at. */
-export function ccrnRefusal(c: Consignment, now: Date): Refusal | null {
-  const detail = { ccrn: c.ccrn };
-  switch (c.status) {
-    case 'cancelled':
-      return fail('ccrn_cancelled', detail);
-    case 'crossed':
-      // A repatriated truck needs a new CCRN and a new bundle (FAQ Truck Drivers 5).
-      return fail('ccrn_crossed', detail);
-    case 'bundled':
-      return fail('ccrn_bundled', { ...detail, ...(c.vehicleMark ? { vehicleMark: c.vehicleMark } : {}) });
-    case 'submitted':
-      return hasLapsed(c, now) ? fail('ccrn_expired', detail) : null;
-  }
-}
-
-const ccrnReason = (r: 'format' | 'check_digit'): IdentifierReason => (r === 'format' ? 'ccrn_format' : 'ccrn_check_digit');
+export { EARLIEST_CROSSING_MS, MAX_CCRNS, ccrnRefusal } from './bundle-checks.js';
 
 const authSchema = z.object({ driverNo: z.string(), serial: z.string(), until: z.number() });
 const checkInput = z.object({
@@ -42,6 +20,7 @@ const checkInput = z.object({
   direction: z.enum(['inbound', 'outbound']).optional(),
   taken: z.array(z.string()).optional(),
 });
+const prepareInput = z.object({ driverNo: z.string(), vehicle: z.string().nullable(), ccrns: z.array(z.string()) });
 const bundleInput = z.object({ authorisation: authSchema, vehicleMark: z.string(), ccrns: z.array(z.string()) });
 const unbundleInput = z.object({ authorisation: authSchema, bundleRef: z.string() });
 
@@ -96,7 +75,7 @@ export function createBundling({ drivers, tokens, consignments, bundles, clock, 
     const values: string[] = [];
     for (const raw of ccrns) {
       const id = checkCcrn(raw);
-      if (!id.ok) return refuse(ccrnReason(id.reason), { ccrn: raw });
+      if (!id.ok) return refuse(id.reason === 'format' ? 'ccrn_format' : 'ccrn_check_digit', { ccrn: raw });
       if (values.includes(id.value)) return refuse('ccrn_repeated', { ccrn: id.value });
       values.push(id.value);
     }
@@ -121,26 +100,47 @@ export function createBundling({ drivers, tokens, consignments, bundles, clock, 
       },
     );
     if (!created.ok) return refuse(created.reason as BundleReason, created.detail);
-    const lateCcrns = lockedRows.filter((c) => c.expectedCrossingAt.getTime() < earliestCrossingAt.getTime()).map((c) => c.ccrn);
+    const lateCcrns = lockedRows.filter((c) => isLate(c, earliestCrossingAt)).map((c) => c.ccrn);
     return { driverNo: driver.driverNo, result: ok({ bundle: created.bundle, lateCcrns }) };
   };
 
-  return {
+  const service: BundlingService = {
     async checkCcrn(input, _asker) {
       const parsed = checkInput.safeParse(input);
       if (!parsed.success) return fail('ccrn_format');
-      const { ccrn: raw, direction, taken = [] } = parsed.data;
-      const id = checkCcrn(raw);
-      if (!id.ok) return fail(ccrnReason(id.reason), { ccrn: raw });
-      const ccrn = id.value;
-      if (taken.some((t) => { const x = checkCcrn(t); return (x.ok ? x.value : t) === ccrn; })) return fail('ccrn_repeated', { ccrn });
-      const c = await consignments.byCcrn(ccrn);
-      if (!c) return fail('ccrn_unknown', { ccrn });
+      const { ccrn, direction, taken = [] } = parsed.data;
+      const a = await assessCcrn(ccrn, { direction, taken, now: clock.now(), byCcrn: (x) => consignments.byCcrn(x) });
+      return a.ok ? ok({ consignment: a.consignment }) : a;
+    },
+
+    async prepare(input, _asker) {
+      const parsed = prepareInput.safeParse(input);
+      if (!parsed.success) return { ok: false, problems: [{ reason: 'no_ccrns' }] };
+      const driver = await drivers.byDriverNo(parsed.data.driverNo);
+      if (!driver) return { ok: false, problems: [{ reason: 'driver_unknown' }] };
+      return assessBundle({ driver, vehicle: parsed.data.vehicle, ccrns: parsed.data.ccrns }, { now: clock.now(), byCcrn: (x) => consignments.byCcrn(x) });
+    },
+
+    async confirm(draft, authorisation, asker) {
+      if (draft?.driverNo !== authorisation?.driverNo) return fail('not_authorised');
+      return service.bundle({ authorisation, vehicleMark: draft.vehicleMark, ccrns: draft.ccrns }, asker);
+    },
+
+    async bundleOf(input) {
       const now = clock.now();
-      const refusal = ccrnRefusal(c, now);
-      if (refusal) return refusal;
-      if (direction && c.direction !== direction) return fail('direction_mixed', { ccrn, direction: c.direction, expected: direction });
-      return ok({ consignment: consignmentView(c, now) });
+      const auth = await authorised(input?.authorisation, now);
+      if (!auth.ok) return fail('not_authorised');
+      const id = checkBundleRef(String(input.bundleRef ?? ''));
+      if (!id.ok) return fail(id.reason === 'format' ? 'bundle_ref_format' : 'bundle_ref_check_digit');
+      const b = await bundles.byRef(id.value);
+      if (!b) return fail('bundle_unknown');
+      if (b.driverNo !== auth.auth.driverNo) return fail('bundle_not_yours');
+      const lateCcrns: string[] = [];
+      for (const ccrn of b.ccrns) {
+        const c = await consignments.byCcrn(ccrn);
+        if (c && isLate(c, b.earliestCrossingAt)) lateCcrns.push(ccrn);
+      }
+      return ok({ bundle: b, lateCcrns, cancellable: b.status === 'active' });
     },
 
     async bundle(input, asker) {
@@ -192,4 +192,5 @@ export function createBundling({ drivers, tokens, consignments, bundles, clock, 
       return result;
     },
   };
+  return service;
 }

@@ -15,6 +15,9 @@ import type {
   Result,
 } from './types.js';
 import type { Handoff, OutboundPort } from './ports.js';
+import type { BundleDraft, BundleProblem } from './bundle-checks.js';
+
+export type { BundleDraft, BundleProblem };
 
 /** Who is asking, for the audit record. `caller` is the full number; services mask it. */
 export interface Asker {
@@ -46,10 +49,11 @@ export interface ConsignmentView {
   controlPoint: ControlPointKey | null;
 }
 
+export type ConsignmentStatusReason = 'ccrn_format' | 'ccrn_check_digit' | 'ccrn_unknown';
+export type RegistrationStatusReason = 'reg_ref_format' | 'reg_ref_check_digit' | 'reg_ref_unknown';
+
 export interface ConsignmentService {
-  status(input: { ccrn: string }, asker: Asker): Promise<
-    Result<{ consignment: ConsignmentView }, 'ccrn_format' | 'ccrn_check_digit' | 'ccrn_unknown'>
-  >;
+  status(input: { ccrn: string }, asker: Asker): Promise<Result<{ consignment: ConsignmentView }, ConsignmentStatusReason>>;
 }
 
 export interface RegistrationView {
@@ -62,9 +66,7 @@ export interface RegistrationView {
 }
 
 export interface RegistrationService {
-  status(input: { refNo: string }, asker: Asker): Promise<
-    Result<{ registration: RegistrationView }, 'reg_ref_format' | 'reg_ref_check_digit' | 'reg_ref_unknown'>
-  >;
+  status(input: { refNo: string }, asker: Asker): Promise<Result<{ registration: RegistrationView }, RegistrationStatusReason>>;
 }
 
 export type IdentifyReason = 'driver_no_format' | 'driver_no_check_digit' | 'driver_unknown';
@@ -128,36 +130,58 @@ export type BundleReason =
   | 'ccrn_bundled'
   | 'direction_mixed';
 
-/** Refusals about one CCRN carry `detail.ccrn` so a caller hears which to re-enter. */
+/** What `prepare` can find wrong with a request: the bundle reasons, and a vehicle not given or not a mark. */
+export type BundleProblemReason = BundleReason | 'vehicle_missing' | 'vehicle_format';
+
+export type UnbundleReason =
+  | 'not_authorised'
+  | 'bundle_ref_format'
+  | 'bundle_ref_check_digit'
+  | 'bundle_unknown'
+  | 'bundle_not_yours'
+  | 'bundle_not_active';
+
+export type BundleResult = Result<
+  {
+    bundle: Bundle;
+    /** Set when the earliest crossing falls after a consignment's declared crossing time. */
+    lateCcrns: string[];
+  },
+  BundleReason
+>;
+
+/**
+ * The bundling use cases every channel calls: `prepare` (every problem at once, no token code
+ * needed), `confirm` (the real write, with an authorisation), the driver's bundles and cancelling
+ * one. Refusals about one CCRN carry `detail.ccrn` so a caller hears which to re-enter.
+ */
 export interface BundlingService {
+  /**
+   * Checks a whole request without writing: the vehicle (`null`: not given, then the driver's only
+   * vehicle), every CCRN. A draft (with `lateCcrns`, a warning), or every problem, each naming its CCRN.
+   */
+  prepare(
+    input: { driverNo: string; vehicle: string | null; ccrns: string[] },
+    asker: Asker,
+  ): Promise<{ ok: true; draft: BundleDraft } | { ok: false; problems: BundleProblem[] }>;
+  /** Makes the prepared bundle (every rule checked again, atomically); the draft must be the authorised driver's. */
+  confirm(draft: BundleDraft, authorisation: Authorisation, asker: Asker): Promise<BundleResult>;
+  /** One of the authorised driver's bundles, with its late CCRNs and whether it can still be cancelled. */
+  bundleOf(input: { authorisation: Authorisation; bundleRef: string }): Promise<
+    Result<{ bundle: Bundle; lateCcrns: string[]; cancellable: boolean }, Exclude<UnbundleReason, 'bundle_not_active'>>
+  >;
   /** Checks one CCRN as it is entered (before the summary); `direction` is that of CCRNs already taken. */
   checkCcrn(
     input: { ccrn: string; direction?: Direction; taken?: string[] },
     asker: Asker,
   ): Promise<Result<{ consignment: ConsignmentView }, BundleReason>>;
-  bundle(
-    input: { authorisation: Authorisation; vehicleMark: string; ccrns: string[] },
-    asker: Asker,
-  ): Promise<
-    Result<
-      {
-        bundle: Bundle;
-        /** Set when the earliest crossing falls after a consignment's declared crossing time. */
-        lateCcrns: string[];
-      },
-      BundleReason
-    >
-  >;
+  /** `confirm` without a draft (the hotline's summary holds the vehicle and CCRNs). */
+  bundle(input: { authorisation: Authorisation; vehicleMark: string; ccrns: string[] }, asker: Asker): Promise<BundleResult>;
   activeBundles(input: { authorisation: Authorisation }): Promise<Result<{ bundles: Bundle[] }, 'not_authorised'>>;
   unbundle(
     input: { authorisation: Authorisation; bundleRef: string },
     asker: Asker,
-  ): Promise<
-    Result<
-      { bundle: Bundle },
-      'not_authorised' | 'bundle_ref_format' | 'bundle_ref_check_digit' | 'bundle_unknown' | 'bundle_not_yours' | 'bundle_not_active'
-    >
-  >;
+  ): Promise<Result<{ bundle: Bundle }, UnbundleReason>>;
 }
 
 export interface DriverService {

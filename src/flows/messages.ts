@@ -6,6 +6,7 @@ import type { ConsignmentStatus, ControlPointKey, Direction, Locale, Registratio
 import type { BundleReason, PlaceView, TokenCodeReason, TokenStatusView } from '../core/services.js';
 import { formatVehicleMark } from '../core/identifiers.js';
 import type { Msg, MsgParam } from './reply.js';
+import { CONSIGNMENT_STATUS, REGISTRATION_STATUS, refusalMsg } from './catalogue.js';
 
 /** A `flow:` message. */
 export const f = (key: string, params?: Record<string, MsgParam>): Msg => (params ? { key: `flow:${key}`, params } : { key: `flow:${key}` });
@@ -79,14 +80,14 @@ export function consignmentStatusWord(x: ConsignmentInfo): MsgParam {
   switch (x.status) {
     case 'bundled':
       return x.vehicleMark && x.bundledAt
-        ? word('common:status.consignment.bundled', { vehicle: vehicle(x.vehicleMark), time: time(x.bundledAt) })
+        ? word(CONSIGNMENT_STATUS.bundled.word, { vehicle: vehicle(x.vehicleMark), time: time(x.bundledAt) })
         : word('common:status.consignment.bundled_plain');
     case 'crossed':
       return x.controlPoint && x.crossedAt
-        ? word('common:status.consignment.crossed', { place: word(`common:place.${x.controlPoint}`), time: time(x.crossedAt) })
+        ? word(CONSIGNMENT_STATUS.crossed.word, { place: word(`common:place.${x.controlPoint}`), time: time(x.crossedAt) })
         : word('common:status.consignment.crossed_plain');
     default:
-      return word(`common:status.consignment.${x.status}`);
+      return word(CONSIGNMENT_STATUS[x.status].word);
   }
 }
 
@@ -107,7 +108,7 @@ export function consignmentStatusMsgs(x: ConsignmentInfo): Msg[] {
 }
 
 export function registrationMsgs(x: RegistrationInfo): Msg[] {
-  const out = [f('registration.result', { ref: digits(x.refNo, GROUP.regRef), status: word(`common:status.registration.${x.status}`) })];
+  const out = [f('registration.result', { ref: digits(x.refNo, GROUP.regRef), status: word(REGISTRATION_STATUS[x.status].word) })];
   if (x.letterStillValid && x.status === 'awaiting_visit') out.push(f('registration.letterValid'));
   if (x.status === 'more_info_required') out.push(f('registration.advice.moreInfo'));
   if (x.status === 'rejected') out.push(f('registration.advice.rejected'));
@@ -176,43 +177,42 @@ export const placeName = (p: Pick<PlaceView, 'key'>): MsgParam => word(`common:p
 /** A place with its hours. */
 export const placeWithHours = (p: PlaceView): Msg[] => [f('centres.place', { name: placeName(p) }), ...hoursMsgs(p.hours)];
 
-/** Why a CCRN or a bundle is refused, and what to do: one message. */
+/** Why a CCRN or a bundle is refused, and what to do: one message of the catalogue. */
 export function bundleRefusal(reason: BundleReason | string, detail?: Record<string, unknown>): Msg {
-  const ccrn = typeof detail?.ccrn === 'string' && /^\d{12}$/.test(detail.ccrn) ? digits(detail.ccrn, GROUP.ccrn) : null;
-  const p: Record<string, MsgParam> = ccrn ? { ccrn } : {};
+  const ccrn = typeof detail?.ccrn === 'string' && /^\d{12}$/.test(detail.ccrn) ? digits(detail.ccrn, GROUP.ccrn) : undefined;
   switch (reason) {
     case 'ccrn_bundled':
       return typeof detail?.vehicleMark === 'string'
-        ? f('refusal.ccrn_bundled', { ...p, vehicle: vehicle(detail.vehicleMark) })
-        : f('refusal.ccrn_bundled_elsewhere', p);
+        ? refusalMsg('ccrn_bundled', { ccrn, vehicle: vehicle(detail.vehicleMark) })
+        : refusalMsg('ccrn_bundled_elsewhere', { ccrn });
     case 'direction_mixed':
-      return f('refusal.direction_mixed', {
-        ...p,
+      return refusalMsg('direction_mixed', {
+        ccrn,
         direction: direction(detail?.direction === 'outbound' ? 'outbound' : 'inbound'),
         expected: direction(detail?.expected === 'outbound' ? 'outbound' : 'inbound'),
       });
     case 'too_many_ccrns':
-      return f('refusal.too_many_ccrns', { max: typeof detail?.max === 'number' ? detail.max : 20 });
+      return refusalMsg('too_many_ccrns', { max: typeof detail?.max === 'number' ? detail.max : 20 });
     case 'ccrn_unknown':
     case 'ccrn_cancelled':
     case 'ccrn_crossed':
     case 'ccrn_expired':
     case 'ccrn_repeated':
-      return ccrn ? f(`refusal.${reason}`, p) : f(`refusal.${reason}_plain`);
+      return ccrn ? refusalMsg(reason, { ccrn }) : refusalMsg(`${reason}_plain`);
     case 'ccrn_format':
     case 'ccrn_check_digit':
       return f('miss.ccrn_check_digit');
     case 'token_locked':
-      return f('refusal.token_locked', lockEnds(detail));
+      return refusalMsg('token_locked', lockEnds(detail));
     case 'vehicle_not_registered':
     case 'token_expired':
     case 'token_missing':
     case 'driver_unknown':
     case 'no_ccrns':
     case 'not_authorised':
-      return f(`refusal.${reason}`);
+      return refusalMsg(reason);
     default:
-      return f('refusal.other');
+      return refusalMsg('other');
   }
 }
 
@@ -220,12 +220,12 @@ export function bundleRefusal(reason: BundleReason | string, detail?: Record<str
 export function tokenBlock(reason: TokenCodeReason, detail?: Record<string, unknown>): Msg[] {
   switch (reason) {
     case 'token_locked':
-      return [f(detail?.justLocked ? 'code.lockedNow' : 'refusal.token_locked', lockEnds(detail))];
+      return [detail?.justLocked ? f('code.lockedNow', lockEnds(detail)) : refusalMsg('token_locked', lockEnds(detail))];
     case 'token_expired':
-      return [f('refusal.token_expired'), f('token.replaceHow')];
+      return [refusalMsg('token_expired'), f('token.replaceHow')];
     case 'token_missing':
-      return [f('refusal.token_missing')];
+      return [refusalMsg('token_missing')];
     default:
-      return [f('refusal.other')];
+      return [refusalMsg('other')];
   }
 }

@@ -30,6 +30,8 @@ export interface Msg {
   params?: Record<string, MsgParam>;
   /** Say this one in another language than the Reply's (the language menu offers each in its own). */
   locale?: Locale;
+  /** The i18next context to render it with instead of the channel's (`command`: an SMS one-shot reply). */
+  context?: string;
 }
 
 export interface MenuOption {

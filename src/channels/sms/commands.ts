@@ -16,9 +16,10 @@
  */
 import type { Clock, Driver, Locale } from '../../core/types.js';
 import type { DataPorts } from '../../core/ports.js';
-import type { Asker, BundleReason, ConsignmentView, PlaceView, Services } from '../../core/services.js';
+import type { Asker, BundleProblem, ConsignmentView, PlaceView, Services, TokenCodeReason } from '../../core/services.js';
+import { CONSIGNMENT_STATUS, CONTEXTS, REGISTRATION_LETTER_VALID_SMS, REGISTRATION_STATUS, refusalMsg, type RefusalParams, type RefusalReason } from '../../flows/catalogue.js';
 import type { Msg, MsgParam } from '../../flows/reply.js';
-import { checkBundleRef, checkCcrn, checkVehicleMark, formatVehicleMark } from '../../core/identifiers.js';
+import { checkBundleRef, formatVehicleMark } from '../../core/identifiers.js';
 import { maskPhone } from '../../core/mask.js';
 import type { SmsCommand } from './parse.js';
 import { joinList } from './render.js';
@@ -55,9 +56,9 @@ const ref = (bundleRef: string): MsgParam => digits(bundleRef, 3);
 const say = (...msgs: Msg[]): CommandAnswer => ({ say: msgs });
 const vehicles = (d: Driver): string => d.vehicles.map(formatVehicleMark).join(', ');
 
-/** The reply to a refusal `reason`, with the identifier it is about. */
-export function refusal(reason: string, params: Record<string, MsgParam> = {}): Msg {
-  return m(`refusal.${reason}`, params);
+/** The reply to a refusal `reason` (the catalogue's text), with the identifier it is about. */
+export function refusal(reason: RefusalReason, params: RefusalParams = {}): Msg {
+  return refusalMsg(reason, params, CONTEXTS.command);
 }
 
 export async function runCommand(cmd: Exclude<SmsCommand, { kind: 'lang' | 'menu' }>, ctx: CommandContext, deps: CommandDeps): Promise<CommandAnswer> {
@@ -105,28 +106,28 @@ export function consignmentMsg(c: ConsignmentView): Msg {
   const ccrn = digits(c.ccrn);
   switch (c.status) {
     case 'submitted':
-      return m('status.submitted', {
+      return { key: CONSIGNMENT_STATUS.submitted.sms, params: {
         ccrn,
         direction: { kind: 'key', key: `sms:direction.${c.direction}` },
         packages: c.packages,
         time: time(c.expectedCrossingAt),
-      });
+      } };
     case 'bundled':
-      return m('status.bundled', {
+      return { key: CONSIGNMENT_STATUS.bundled.sms, params: {
         ccrn,
         vehicle: formatVehicleMark(c.vehicleMark ?? ''),
         time: time(c.bundledAt ?? c.expectedCrossingAt),
         bundleRef: ref(c.bundleRef ?? ''),
-      });
+      } };
     case 'crossed':
-      return m('status.crossed', {
+      return { key: CONSIGNMENT_STATUS.crossed.sms, params: {
         ccrn,
         controlPoint: c.controlPoint ? { kind: 'key', key: `sms:cp.${c.controlPoint}` } : '-',
         time: time(c.crossedAt ?? c.expectedCrossingAt),
-      });
+      } };
     case 'cancelled':
     case 'expired':
-      return m(`status.${c.status}`, { ccrn });
+      return { key: CONSIGNMENT_STATUS[c.status].sms, params: { ccrn } };
   }
 }
 
@@ -140,18 +141,18 @@ async function registration(raw: string, asker: Asker, deps: CommandDeps): Promi
   const r = await deps.services.registrations.status({ refNo: raw }, asker);
   if (!r.ok) return say(refusal(r.reason, { refNo: digits(raw, 5), value: raw }));
   const reg = r.registration;
-  const key = reg.status === 'awaiting_visit' && reg.letterStillValid ? 'reg.awaiting_visit_letter' : `reg.${reg.status}`;
-  return say(m(key, { refNo: digits(reg.refNo, 5) }));
+  const key = reg.status === 'awaiting_visit' && reg.letterStillValid ? REGISTRATION_LETTER_VALID_SMS : REGISTRATION_STATUS[reg.status].sms;
+  return say({ key, params: { refNo: digits(reg.refNo, 5) } });
 }
 
 /** A refusal about one CCRN: which one, and for a mixed direction which way it goes. */
-function ccrnRefusal(reason: string, ccrn: string, direction?: string): Msg {
-  const params: Record<string, MsgParam> = { ccrn: digits(ccrn), value: ccrn };
+function ccrnRefusal(reason: RefusalReason, ccrn: string, direction?: string): Msg {
+  const params: RefusalParams = { ccrn: digits(ccrn), value: ccrn };
   if (direction) params.direction = { kind: 'key', key: `sms:direction.${direction}` };
   return refusal(reason, params);
 }
 
-function tokenRefusal(reason: string, detail: Record<string, unknown> | undefined): Msg {
+function tokenRefusal(reason: TokenCodeReason, detail: Record<string, unknown> | undefined): Msg {
   if (reason === 'token_code_wrong') return refusal(reason, { count: Number(detail?.triesLeft ?? 0) });
   if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
   return refusal(reason);
@@ -167,40 +168,14 @@ async function bundle(
   if (!driver) return say(refusal('not_driver'));
   const { bundling, tokens } = deps.services;
 
-  let vehicle: string;
-  if (cmd.vehicle === null) {
-    if (driver.vehicles.length !== 1) return say(refusal('vehicle_missing', { vehicles: vehicles(driver) }));
-    vehicle = driver.vehicles[0]!;
-  } else {
-    const v = checkVehicleMark(cmd.vehicle);
-    if (!v.ok) return say(refusal('vehicle_format', { value: cmd.vehicle, vehicles: vehicles(driver) }));
-    if (!driver.vehicles.includes(v.value)) {
-      return say(refusal('vehicle_not_registered', { vehicle: formatVehicleMark(v.value), vehicles: vehicles(driver) }));
-    }
-    vehicle = v.value;
-  }
-
-  for (const raw of cmd.ccrns) {
-    const id = checkCcrn(raw);
-    if (!id.ok) return say(ccrnRefusal(id.reason === 'format' ? 'ccrn_format' : 'ccrn_check_digit', raw));
-  }
-  let direction: ConsignmentView['direction'] | undefined;
-  const taken: string[] = [];
-  for (const ccrn of cmd.ccrns) {
-    const r = await bundling.checkCcrn({ ccrn, ...(direction ? { direction } : {}), taken: [...taken] }, asker);
-    if (!r.ok) {
-      const other = r.reason === 'direction_mixed' && direction ? (direction === 'inbound' ? 'outbound' : 'inbound') : undefined;
-      return say(ccrnRefusal(r.reason, String(r.detail?.ccrn ?? ccrn), other));
-    }
-    direction ??= r.consignment.direction;
-    taken.push(ccrn);
-  }
+  const p = await bundling.prepare({ driverNo: driver.driverNo, vehicle: cmd.vehicle, ccrns: cmd.ccrns }, asker);
+  if (!p.ok) return say(problemMsg(p.problems[0]!, driver));
 
   const v = await tokens.verify({ driverNo: driver.driverNo, code: cmd.code }, asker);
   if (!v.ok) return say(tokenRefusal(v.reason, v.detail));
 
-  const b = await bundling.bundle({ authorisation: v.authorisation, vehicleMark: vehicle, ccrns: cmd.ccrns }, asker);
-  if (!b.ok) return say(bundleRefusal(b.reason, b.detail, vehicle, driver));
+  const b = await bundling.confirm(p.draft, v.authorisation, asker);
+  if (!b.ok) return say(problemMsg(b.detail ? { reason: b.reason, detail: b.detail } : { reason: b.reason }, driver));
   const out: Msg[] = [
     m('bundle.done', {
       vehicle: formatVehicleMark(b.bundle.vehicleMark),
@@ -217,17 +192,22 @@ async function bundle(
 
 const formatDigitsText = (value: string): string => value.replace(/(\d{4})(?=\d)/g, '$1 ');
 
-function bundleRefusal(reason: BundleReason, detail: Record<string, unknown> | undefined, vehicle: string, driver: Driver): Msg {
-  const ccrn = typeof detail?.ccrn === 'string' ? detail.ccrn : null;
-  if (ccrn) {
-    const dir = typeof detail?.direction === 'string' ? detail.direction : undefined;
-    return ccrnRefusal(reason, ccrn, dir);
+/** One problem of a bundle (the first `prepare` found, or the bundle's refusal), naming its CCRN or the vehicle. */
+function problemMsg(p: BundleProblem, driver: Driver): Msg {
+  const ccrn = typeof p.detail?.ccrn === 'string' ? p.detail.ccrn : null;
+  const typed = typeof p.detail?.vehicleMark === 'string' ? p.detail.vehicleMark : '';
+  switch (p.reason) {
+    case 'vehicle_missing':
+      return refusal(p.reason, { vehicles: vehicles(driver) });
+    case 'vehicle_format':
+      return refusal(p.reason, { value: typed, vehicles: vehicles(driver) });
+    case 'vehicle_not_registered':
+      return refusal(p.reason, { vehicle: formatVehicleMark(typed), vehicles: vehicles(driver) });
+    case 'token_locked':
+      return refusal(p.reason, lockEnds(p.detail));
   }
-  if (reason === 'vehicle_not_registered') {
-    return refusal(reason, { vehicle: formatVehicleMark(vehicle), vehicles: vehicles(driver) });
-  }
-  if (reason === 'token_locked') return refusal(reason, lockEnds(detail));
-  return refusal(reason);
+  if (ccrn) return ccrnRefusal(p.reason, ccrn, typeof p.detail?.direction === 'string' ? p.detail.direction : undefined);
+  return refusal(p.reason);
 }
 
 /** The hotline's token reminder, after a bundle by SMS: only when the token must be replaced. */

@@ -51,7 +51,7 @@ function resolveAll(params: Record<string, MsgParam>, locale: Locale): Record<st
 /** One message as text. */
 export function renderMsg(msg: Msg, locale: Locale): string {
   const lng = msg.locale ?? locale;
-  return render({ key: msg.key, ...(msg.params ? { params: resolveAll(msg.params, lng) } : {}) }, lng, 'text');
+  return render({ key: msg.key, ...(msg.params ? { params: resolveAll(msg.params, lng) } : {}), ...(msg.context ? { context: msg.context } : {}) }, lng, 'text');
 }
 
 /** Messages as one SMS body, one per line. */

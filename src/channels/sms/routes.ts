@@ -14,7 +14,7 @@ import { errorFields } from '../../logger.js';
 import { formatVehicleMark } from '../../core/identifiers.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
-import { runCommand, type CommandDeps } from './commands.js';
+import { refusal, runCommand, type CommandDeps } from './commands.js';
 import { renderMessages, renderReply } from './render.js';
 import { apologyLocale } from './apology.js';
 
@@ -302,16 +302,16 @@ function usageMsg(p: Extract<SmsParse, { type: 'usage' }>, driver: Driver | null
       return { key: 'sms:usage.bundle' };
     case 'vehicle_format':
       return driver
-        ? { key: 'sms:refusal.vehicle_format', params: { value, vehicles: driver.vehicles.map(formatVehicleMark).join(', ') } }
+        ? refusal('vehicle_format', { value, vehicles: driver.vehicles.map(formatVehicleMark).join(', ') })
         : { key: 'sms:usage.bundle' };
     case 'ccrn_format':
-      return { key: 'sms:refusal.ccrn_format', params: { value } };
+      return refusal('ccrn_format', { value });
     case 'reg_ref_format':
-      return { key: 'sms:refusal.reg_ref_format', params: { value } };
+      return refusal('reg_ref_format', { value });
     case 'bundle_ref_format':
       return { key: 'sms:usage.cancel' };
     case 'token_code_format':
-      return p.name === 'mybundles' || p.name === 'cancel' ? { key: `sms:usage.${p.name}` } : { key: 'sms:refusal.token_code_format' };
+      return p.name === 'mybundles' || p.name === 'cancel' ? { key: `sms:usage.${p.name}` } : refusal('token_code_format');
     case 'lang_unknown':
       return { key: 'sms:lang.unknown' };
   }

@@ -2,7 +2,9 @@
  * Form input of the web pages: reading fields and turning core refusals into field errors that
  * name what is wrong. Pure: no Hono, no store.
  */
-import { checkCcrn, normaliseDigits } from '../../core/identifiers.js';
+import { normaliseDigits } from '../../core/identifiers.js';
+import type { BundleProblem } from '../../core/services.js';
+import { CONTEXTS, refusalKey, type RefusalReason } from '../../flows/catalogue.js';
 import { stripXmlForbidden } from '../../core/text.js';
 
 /** One error, shown next to its field and linked from the summary at the top of the page. */
@@ -48,25 +50,30 @@ export const grouped = (digits: string, group = 4): string => {
   return parts.join(' ');
 };
 
-/** Format and check-digit errors of the CCRN entries, each naming the CCRN; empty when all pass. */
-export function ccrnFormatErrors(entries: CcrnEntry[]): FieldError[] {
-  const errors: FieldError[] = [];
-  if (entries.length === 0) return [{ field: 'ccrns', key: 'web:error.ccrns_empty' }];
-  const seen = new Set<string>();
-  for (const e of entries) {
-    const id = checkCcrn(e.digits);
-    if (!id.ok) {
-      errors.push({
-        field: 'ccrns',
-        key: id.reason === 'format' ? 'web:error.ccrn_format' : 'web:error.ccrn_check_digit',
-        params: { ccrn: id.reason === 'format' ? e.raw : grouped(e.digits) },
-      });
-    } else if (seen.has(id.value)) {
-      errors.push({ field: 'ccrns', key: 'web:error.ccrn_repeated', params: { ccrn: grouped(id.value) } });
-    }
-    seen.add(e.digits);
+/** The i18next context of the web's wording in the catalogue (`common:refusal.<reason>_html`). */
+export const WEB_CONTEXT = CONTEXTS.web;
+
+/** A refusal of the core, next to its field, in the catalogue's words. */
+export function refusalError(field: string, reason: RefusalReason, params: Record<string, string | number> = {}): FieldError {
+  return { field, key: refusalKey(reason), params };
+}
+
+/** A problem `prepare` found with the bundle, next to its field, naming its CCRN (as typed when its format is wrong). */
+export function problemError(p: BundleProblem, vehicleTyped: string): FieldError {
+  const ccrn = typeof p.detail?.ccrn === 'string' ? p.detail.ccrn : null;
+  const direction: Record<string, string> = typeof p.detail?.direction === 'string' ? { direction: p.detail.direction } : {};
+  switch (p.reason) {
+    case 'vehicle_missing':
+      return refusalError('vehicle', p.reason);
+    case 'vehicle_format':
+    case 'vehicle_not_registered':
+      return refusalError('vehicle', p.reason, { vehicle: vehicleTyped, value: vehicleTyped });
+    case 'no_ccrns':
+    case 'too_many_ccrns':
+      return refusalError('ccrns', p.reason, { max: Number(p.detail?.max ?? 20) });
+    default:
+      return refusalError('ccrns', p.reason, { ccrn: ccrn === null ? '' : grouped(normaliseDigits(ccrn)), value: ccrn ?? '', ...direction });
   }
-  return errors;
 }
 
 /**

@@ -12,11 +12,11 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Runtime } from '../../runtime.js';
 import type { Authorisation, Locale } from '../../core/types.js';
 import { LOCALES } from '../../core/types.js';
-import type { Asker, ConsignmentView } from '../../core/services.js';
-import { checkBundleRef, checkDriverNo, checkVehicleMark, normaliseDigits } from '../../core/identifiers.js';
+import type { Asker, TokenCodeReason } from '../../core/services.js';
+import { checkBundleRef, checkDriverNo, normaliseDigits } from '../../core/identifiers.js';
 import { formatTime, tFor } from '../../i18n.js';
 import { errorFields } from '../../logger.js';
-import { ccrnFormatErrors, fields, grouped, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
+import { fields, grouped, problemError, refusalError, safeNext, sameSecret, splitCcrns, type FieldError } from './forms.js';
 import { createWebSessions, type WebSession } from './session.js';
 import { clientAddress } from './client-address.js';
 import {
@@ -83,7 +83,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const secure = publicOrigin?.startsWith('https:') ?? false;
   const sessions = createWebSessions(rt.sessions, { secure });
   const originCheck = csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin });
-  const { services, ports } = rt;
+  const { services } = rt;
   const app = new Hono();
 
   const headers = secureHeaders({
@@ -210,7 +210,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const ccrn = (form.ccrn ?? '').trim();
       const r = await services.consignments.status({ ccrn }, ASKER);
       if (r.ok) return html(c, StatusPage({ v, ccrn, errors: [], result: r.consignment }));
-      return html(c, StatusPage({ v, ccrn, errors: [{ field: 'ccrn', key: `web:error.${r.reason}`, params: { ccrn: typed(ccrn, r.reason, 4) } }] }), 400);
+      return html(c, StatusPage({ v, ccrn, errors: [refusalError('ccrn', r.reason, { ccrn: typed(ccrn, r.reason, 4), value: shown(ccrn) })] }), 400);
     }),
   );
 
@@ -221,7 +221,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const refNo = (form.refNo ?? '').trim();
       const r = await services.registrations.status({ refNo }, ASKER);
       if (r.ok) return html(c, RegistrationPage({ v, refNo, errors: [], result: r.registration }));
-      return html(c, RegistrationPage({ v, refNo, errors: [{ field: 'refNo', key: `web:error.${r.reason}`, params: { refNo: typed(refNo, r.reason, 5) } }] }), 400);
+      return html(c, RegistrationPage({ v, refNo, errors: [refusalError('refNo', r.reason, { refNo: typed(refNo, r.reason, 5), value: shown(refNo) })] }), 400);
     }),
   );
 
@@ -235,11 +235,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
   const flowOf = (value: string | undefined): DriverFlow => (value === 'bundles' ? 'bundles' : 'bundle');
 
   /** A refused token code, next to the code field: tries left, or until when the token is locked. */
-  const codeError = (r: Req, reason: string, detail?: Record<string, unknown>): FieldError => {
+  const codeError = (r: Req, reason: TokenCodeReason | 'not_authorised', detail?: Record<string, unknown>): FieldError => {
     const params: Record<string, string | number> = {};
     if (reason === 'token_code_wrong') params.count = Number(detail?.triesLeft ?? 0);
     if (reason === 'token_locked') params.until = formatTime(String(detail?.lockedUntil), r.v.locale);
-    return { field: 'code', key: `web:error.${reason}`, params };
+    return refusalError('code', reason, params);
   };
 
   /**
@@ -294,7 +294,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
       if (!id.ok) {
-        const errors = [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }];
+        const errors = [refusalError('driverNo', id.reason, { driverNo: typed(driverNo, id.reason, 4), value: shown(driverNo) })];
         return html(r.c, DriverStep({ v: r.v, flow, driverNo, errors }), 400);
       }
       const found = id.driver.driverNo;
@@ -334,40 +334,11 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
 
   // --- bundling: vehicle and CCRNs, confirmation, result -------------------------------------
 
-  /** Checks the vehicle and every CCRN as the flow does; all problems at once, each naming its CCRN. */
+  /** The bundle the form describes, or every problem at once, each next to its field and naming its CCRN. */
   async function checkDetails(auth: Authorisation, vehicleRaw: string, ccrnText: string) {
-    const errors: FieldError[] = [];
-    const d = await services.drivers.identify({ driverNo: auth.driverNo });
-    const vehicles = d.ok ? d.driver.vehicles : [];
-    const mark = checkVehicleMark(vehicleRaw);
-    if (!vehicleRaw.trim()) errors.push({ field: 'vehicle', key: 'web:error.vehicle_missing' });
-    else if (!mark.ok || !vehicles.includes(mark.value)) {
-      errors.push({ field: 'vehicle', key: 'web:error.vehicle_not_registered', params: { vehicle: vehicleRaw } });
-    }
     const entries = splitCcrns(ccrnText);
-    const formatErrors = ccrnFormatErrors(entries);
-    errors.push(...formatErrors);
-    const consignments: ConsignmentView[] = [];
-    if (formatErrors.length === 0) {
-      let direction: ConsignmentView['direction'] | undefined;
-      const taken: string[] = [];
-      for (const e of entries) {
-        const r = await services.bundling.checkCcrn({ ccrn: e.digits, ...(direction ? { direction } : {}), taken: [...taken] }, ASKER);
-        if (!r.ok) {
-          const other = direction === 'inbound' ? 'outbound' : 'inbound';
-          errors.push({
-            field: 'ccrns',
-            key: `web:error.${r.reason}`,
-            params: { ccrn: grouped(String(r.detail?.ccrn ?? e.digits)), ...(r.reason === 'direction_mixed' ? { direction: other } : {}) },
-          });
-          continue;
-        }
-        direction ??= r.consignment.direction;
-        taken.push(e.digits);
-        consignments.push(r.consignment);
-      }
-    }
-    return { errors, vehicle: mark.ok ? mark.value : vehicleRaw, ccrns: entries.map((e) => e.digits), consignments };
+    const p = await services.bundling.prepare({ driverNo: auth.driverNo, vehicle: vehicleRaw, ccrns: entries.map((e) => e.raw) }, ASKER);
+    return p.ok ? { draft: p.draft, errors: [] } : { draft: null, errors: p.problems.map((x) => problemError(x, vehicleRaw)) };
   }
 
   app.post(
@@ -376,9 +347,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
       const auth = authorised(r);
       if (!auth) return needCode(r, 'bundle', carry);
-      const checked = await checkDetails(auth, carry.vehicle, carry.ccrns);
-      if (checked.errors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, checked.errors), 400);
-      return html(r.c, ConfirmStep({ v: r.v, vehicle: checked.vehicle, ccrns: checked.ccrns.join('\n'), consignments: checked.consignments }));
+      const { draft, errors } = await checkDetails(auth, carry.vehicle, carry.ccrns);
+      if (!draft) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, errors), 400);
+      return html(r.c, ConfirmStep({ v: r.v, vehicle: draft.vehicleMark, ccrns: draft.ccrns.join('\n'), consignments: draft.consignments }));
     }),
   );
 
@@ -398,10 +369,9 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const carry = carried(r.form) ?? { vehicle: '', ccrns: '' };
       const auth = authorised(r);
       if (!auth) return needCode(r, 'bundle', carry);
-      const entries = splitCcrns(carry.ccrns);
-      const formatErrors = ccrnFormatErrors(entries);
-      if (formatErrors.length) return detailsStep(r, auth, carry.vehicle, carry.ccrns, formatErrors, 400);
-      const b = await services.bundling.bundle({ authorisation: auth, vehicleMark: carry.vehicle, ccrns: entries.map((e) => e.digits) }, ASKER);
+      const { draft, errors } = await checkDetails(auth, carry.vehicle, carry.ccrns);
+      if (!draft) return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, errors), 400);
+      const b = await services.bundling.confirm(draft, auth, ASKER);
       if (b.ok) {
         rt.logger.info({ bundleRef: b.bundle.bundleRef, channel: 'web' }, 'web bundle made');
         return r.c.redirect(`/bundle/done/${b.bundle.bundleRef}`, 303);
@@ -410,12 +380,8 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
         await sessions.update(r.c, r.session, (d) => ({ csrf: d.csrf, ...(d.driverNo ? { driverNo: d.driverNo } : {}) }));
         return codeStep(r, 'bundle', [codeError(r, b.reason, b.detail)], carry, undefined, 400);
       }
-      const ccrn = typeof b.detail?.ccrn === 'string' ? b.detail.ccrn : null;
-      const field = b.reason === 'vehicle_not_registered' ? 'vehicle' : 'ccrns';
-      const errors = translateDirections(r.v, [
-        { field, key: `web:error.${b.reason}`, params: { ccrn: ccrn ? grouped(ccrn) : '', vehicle: carry.vehicle } },
-      ]);
-      return detailsStep(r, auth, carry.vehicle, carry.ccrns, errors, 400);
+      const refused = problemError(b.detail ? { reason: b.reason, detail: b.detail } : { reason: b.reason }, carry.vehicle);
+      return detailsStep(r, auth, carry.vehicle, carry.ccrns, translateDirections(r.v, [refused]), 400);
     }),
   );
 
@@ -427,16 +393,10 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
     '/bundle/done/:ref',
     page(async (r) =>
       driverGate(r, 'bundles', async (auth) => {
-        const id = checkBundleRef(r.c.req.param('ref') ?? '');
-        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-        if (!bundle || bundle.driverNo !== auth.driverNo) return problem(r.c, 404, 'not_found', r.v.csrf);
-        const late: string[] = [];
-        for (const ccrn of bundle.ccrns) {
-          const c = await ports.consignments.byCcrn(ccrn);
-          if (c && bundle.earliestCrossingAt.getTime() > c.expectedCrossingAt.getTime()) late.push(ccrn);
-        }
-        const reminder = await tokenReminder(bundle.driverNo);
-        return html(r.c, DonePage({ v: r.v, bundle, late, ...(reminder ? { tokenReminder: reminder } : {}) }));
+        const found = await services.bundling.bundleOf({ authorisation: auth, bundleRef: r.c.req.param('ref') ?? '' });
+        if (!found.ok) return problem(r.c, 404, 'not_found', r.v.csrf);
+        const reminder = await tokenReminder(found.bundle.driverNo);
+        return html(r.c, DonePage({ v: r.v, bundle: found.bundle, late: found.lateCcrns, ...(reminder ? { tokenReminder: reminder } : {}) }));
       }),
     ),
   );
@@ -463,14 +423,13 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const raw = (r.form.bundleRef ?? '').trim();
       const field = `cancel-${raw.replace(/\D/g, '')}`;
       if (r.form.confirm !== 'yes') {
-        const id = checkBundleRef(raw);
-        const bundle = id.ok ? await ports.bundles.byRef(id.value) : null;
-        if (bundle && bundle.driverNo === auth.driverNo && bundle.status === 'active') return html(r.c, CancelConfirmPage({ v: r.v, bundle }));
-        return bundlesPage(r, auth, [{ field, key: 'web:error.bundle_not_active', params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+        const found = await services.bundling.bundleOf({ authorisation: auth, bundleRef: raw });
+        if (found.ok && found.cancellable) return html(r.c, CancelConfirmPage({ v: r.v, bundle: found.bundle }));
+        return bundlesPage(r, auth, [refusalError(field, 'bundle_not_active', { bundleRef: grouped(raw, 3) })], undefined, 400);
       }
       const u = await services.bundling.unbundle({ authorisation: auth, bundleRef: raw }, ASKER);
       if (u.ok) return r.c.redirect(`/bundles?cancelled=${u.bundle.bundleRef}`, 303);
-      return bundlesPage(r, auth, [{ field, key: `web:error.${u.reason}`, params: { bundleRef: grouped(raw, 3) } }], undefined, 400);
+      return bundlesPage(r, auth, [refusalError(field, u.reason, { bundleRef: grouped(raw, 3) })], undefined, 400);
     }),
   );
 
@@ -488,7 +447,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
       const limited = await overDriverLimit(r, driverNo);
       if (limited) return limited;
       const id = await services.drivers.identify({ driverNo });
-      if (!id.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${id.reason}`, params: { driverNo: typed(driverNo, id.reason, 4) } }], undefined, 400);
+      if (!id.ok) return tokenPage(r, driverNo, [refusalError('driverNo', id.reason, { driverNo: typed(driverNo, id.reason, 4), value: shown(driverNo) })], undefined, 400);
       const found = id.driver.driverNo;
       // The token's details (serial, label, expiry) only with a code, as on the hotline (README,
       // "Before a code"): a driver number is printed on notices and proves nothing. A browser
@@ -502,7 +461,7 @@ export function webRoutes(rt: Runtime, options: WebRoutesOptions = {}): Hono {
         await sessions.update(r.c, r.session, (d) => ({ ...d, driverNo: found, auth: given }));
       }
       const s = await services.tokens.status({ driverNo: found });
-      if (!s.ok) return tokenPage(r, driverNo, [{ field: 'driverNo', key: `web:error.${s.reason}`, params: { driverNo: shown(driverNo) } }], undefined, 400);
+      if (!s.ok) return tokenPage(r, driverNo, [refusalError('driverNo', s.reason, { driverNo: shown(driverNo) })], undefined, 400);
       return tokenPage(r, driverNo, [], s.token);
     }),
   );

@@ -50,6 +50,8 @@ function longest(name: string, key: string): MsgParam {
       return '26110000001326110000...';
     case 'refNo':
       return { kind: 'digits', value: '2026110012', group: 5 };
+    case 'driverNo':
+      return { kind: 'digits', value: '41000024' };
     case 'bundleRef':
       return { kind: 'digits', value: '261100013', group: 3 };
     case 'vehicle': // a personalised mark takes up to 8 characters
@@ -64,6 +66,10 @@ function longest(name: string, key: string): MsgParam {
       return { kind: 'date', iso: '2026-09-30' };
     case 'count':
       return key.startsWith('refusal.token_code_wrong') ? 4 : 20;
+    case 'max':
+      return 20;
+    case 'expected':
+      return { kind: 'key', key: 'common:direction.inbound' };
     case 'packages':
       return 9999;
     case 'direction':
@@ -89,16 +95,24 @@ function longest(name: string, key: string): MsgParam {
 
 const smsJson = (lng: Locale) =>
   JSON.parse(readFileSync(fileURLToPath(new URL(`../../../locales/${lng}/sms.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
+/** The catalogue's refusals as SMS sends them: one-shot replies (`_command`) and conversations (bare keys), not the web's. */
+const smsRefusals = (lng: Locale): Record<string, unknown> => {
+  const all = (JSON.parse(readFileSync(fileURLToPath(new URL(`../../../locales/${lng}/common.json`, import.meta.url)), 'utf8')) as { refusal: Record<string, string> }).refusal;
+  return { refusal: Object.fromEntries(Object.entries(all).filter(([k]) => !/_html(_one)?$/.test(k))) };
+};
 
 describe('SMS segment budget: each template of sms.json', () => {
   it.each(LOCALES)('fits two segments in %s with the longest realistic values', (lng) => {
     const over: string[] = [];
     let measured = 0;
-    for (const [key, template] of flat(smsJson(lng))) {
+    const templates = [...flat(smsJson(lng)).map(([k, t]) => ['sms', k, t]), ...flat(smsRefusals(lng)).map(([k, t]) => ['common', k, t])];
+    for (const [ns, key, template] of templates as [string, string, string][]) {
       const names = [...template.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!);
       const params = Object.fromEntries(names.map((n) => [n, longest(n, key)]));
       if (key.endsWith('_one')) params.count = 1;
-      const r = fits(renderMsg({ key: `sms:${key.replace(/_one$/, '')}`, params }, lng));
+      const command = /_command(_one)?$/.test(key);
+      const base = key.replace(/_one$/, '').replace(/_command$/, '');
+      const r = fits(renderMsg({ key: `${ns}:${base}`, params, ...(command ? { context: 'command' } : {}) }, lng));
       measured++;
       if (!r.ok) over.push(`${key}: ${r.segments} segments (${r.units} ${r.encoding}): ${r.text}`);
     }
@@ -108,7 +122,7 @@ describe('SMS segment budget: each template of sms.json', () => {
 
   it('keeps English replies in GSM-7 (a single curly quote would halve the room)', () => {
     const nonGsm = flat(smsJson('en')).filter(([, t]) => countSegments(t).encoding !== 'GSM-7');
-    expect(nonGsm).toEqual([]);
+    expect([...nonGsm, ...flat(smsRefusals('en')).filter(([, t]) => countSegments(t).encoding !== 'GSM-7')]).toEqual([]);
   });
 });
 
@@ -174,6 +188,9 @@ function worstDeps(now: Date, token: { needsReplacing: boolean; expired: boolean
     },
     bundling: {
       checkCcrn: async ({ ccrn }: { ccrn: string }) => ok({ consignment: view(ccrn) }),
+      prepare: async ({ vehicle, ccrns }: { vehicle: string; ccrns: string[] }) =>
+        ok({ draft: { driverNo: driver.driverNo, vehicleMark: vehicle, direction: 'outbound', ccrns, consignments: ccrns.map(view), lateCcrns: [] } }),
+      confirm: async () => ok({ bundle: bundleOf(0), lateCcrns: [TWENTY[0]!, TWENTY[1]!] }),
       bundle: async () => ok({ bundle: bundleOf(0), lateCcrns: [TWENTY[0]!, TWENTY[1]!] }),
       activeBundles: async () => ok({ bundles: [1, 2, 3, 4, 5].map(bundleOf) }),
       unbundle: async () => ok({ bundle: bundleOf(0) }),

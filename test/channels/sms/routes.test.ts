@@ -163,7 +163,7 @@ describe.each(targets)('SMS channel on $name', ({ target, redis }) => {
       ['a cancelled CCRN', ccrn.cancelled, /2611 0000 0068 was cancelled\. Ask the shipper for a new CCRN/],
       ['a crossed CCRN', ccrn.crossed, /2611 0000 0059 has already crossed/],
       ['an expired CCRN', ccrn.expired, /2611 0000 0076 has expired: the shipper must declare it again/],
-      ['a CCRN bundled elsewhere', ccrn.bundled, /2611 0000 0045 is bundled with another vehicle\. Unbundle it first/],
+      ['a CCRN bundled elsewhere', ccrn.bundled, /2611 0000 0045 is already bundled with another vehicle\. The driver of that bundle can cancel it/],
       ['an unknown CCRN', '261100000999', /2611 0000 0999 is not found/],
       ['a typo in a CCRN', '261100000014', /2611 0000 0014 has a typo/],
     ])('refuses %s, names it, and uses no code', async (_, bad, message) => {

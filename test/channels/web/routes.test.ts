@@ -11,7 +11,7 @@ import { dbTargets } from '../../helpers/db.js';
 import { codeAt } from '../../../src/core/totp.js';
 import { webRoutes } from '../../../src/channels/web/routes.js';
 import { pickLocale } from '../../../src/channels/web/routes.js';
-import { splitCcrns, ccrnFormatErrors, safeNext } from '../../../src/channels/web/forms.js';
+import { splitCcrns, safeNext } from '../../../src/channels/web/forms.js';
 import { DEMO, openHarness, withFailingStatus, type Harness } from '../sms/harness.js';
 import { FormClient, csrfOf, textOf } from './client.js';
 
@@ -34,12 +34,6 @@ describe('web form helpers', () => {
       '261100000059',
     ]);
     expect(splitCcrns('２６１１００００００１３').map((e) => e.digits)).toEqual(['261100000013']);
-    expect(ccrnFormatErrors(splitCcrns('26110000001\n261100000014\n261100000013\n261100000013'))).toEqual([
-      { field: 'ccrns', key: 'web:error.ccrn_format', params: { ccrn: '26110000001' } },
-      { field: 'ccrns', key: 'web:error.ccrn_check_digit', params: { ccrn: '2611 0000 0014' } },
-      { field: 'ccrns', key: 'web:error.ccrn_repeated', params: { ccrn: '2611 0000 0013' } },
-    ]);
-    expect(ccrnFormatErrors([])).toEqual([{ field: 'ccrns', key: 'web:error.ccrns_empty' }]);
   });
 
   it('goes back only to a local path after a language switch', () => {
@@ -189,6 +183,8 @@ describe.each(targets)('web form on $name', ({ target, redis }) => {
       const summary = textOf(/<div class="error-summary"[\s\S]*?<\/div>/.exec(p.html)![0]);
       expect(summary).toMatch(/Choose the vehicle to bundle with/);
       expect(summary).toMatch(/CCRN 2611 0000 0014 has a typo/);
+      // All at once: a typo elsewhere in the list does not hide a cancelled CCRN.
+      expect(summary).toMatch(/CCRN 2611 0000 0068 was cancelled/);
       expect(p.html).toContain(`<textarea id="ccrns" name="ccrns"`);
       expect(p.html).toContain(`${ccrn.in1}\n${ccrn.cancelled}\n261100000014</textarea>`);
       p = await b.post('/bundle/details', { vehicle: 'CD5678', ccrns: `${ccrn.in1}\n${ccrn.cancelled}` });

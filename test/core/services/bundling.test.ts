@@ -186,6 +186,75 @@ describe.each(dbTargets())('bundling service on $name', (target) => {
     });
   });
 
+  describe('prepare and confirm', () => {
+    it('finds every problem of a request at once, each naming its CCRN, and writes nothing', async () => {
+      const { d } = await authorisedDriver();
+      const inbound = await fresh('inbound');
+      const outbound = await fresh('outbound');
+      const before = await bundleCounts(db.sql);
+      const r = await services.bundling.prepare(
+        {
+          driverNo: d.driverNo,
+          vehicle: 'ZZ9',
+          ccrns: [inbound, '2611', '261100000014', UNKNOWN, inbound, DEMO.cancelled, DEMO.crossed, DEMO.expired, DEMO.bundled, outbound],
+        },
+        web,
+      );
+      expect(r).toEqual({
+        ok: false,
+        problems: [
+          { reason: 'vehicle_not_registered', detail: { vehicleMark: 'ZZ9' } },
+          { reason: 'ccrn_format', detail: { ccrn: '2611' } },
+          { reason: 'ccrn_check_digit', detail: { ccrn: '261100000014' } },
+          { reason: 'ccrn_unknown', detail: { ccrn: UNKNOWN } },
+          { reason: 'ccrn_repeated', detail: { ccrn: inbound } },
+          { reason: 'ccrn_cancelled', detail: { ccrn: DEMO.cancelled } },
+          { reason: 'ccrn_crossed', detail: { ccrn: DEMO.crossed } },
+          { reason: 'ccrn_expired', detail: { ccrn: DEMO.expired } },
+          { reason: 'ccrn_bundled', detail: { ccrn: DEMO.bundled, vehicleMark: 'AB1234' } },
+          { reason: 'direction_mixed', detail: { ccrn: outbound, direction: 'outbound', expected: 'inbound' } },
+        ],
+      });
+      expect(await bundleCounts(db.sql)).toEqual(before);
+      expect(await services.bundling.prepare({ driverNo: d.driverNo, vehicle: '', ccrns: [] }, web)).toEqual({
+        ok: false,
+        problems: [{ reason: 'vehicle_missing' }, { reason: 'no_ccrns' }],
+      });
+      expect(await services.bundling.prepare({ driverNo: d.driverNo, vehicle: 'not a mark!', ccrns: [inbound] }, web)).toMatchObject({
+        ok: false,
+        problems: [{ reason: 'vehicle_format' }],
+      });
+    });
+
+    it('drafts a bundle with its late CCRNs as a warning, and confirm makes exactly that bundle', async () => {
+      const { d, auth } = await authorisedDriver();
+      const soon = await fresh('inbound', 10);
+      const later = await fresh('inbound', 180);
+      const p = await services.bundling.prepare({ driverNo: d.driverNo, vehicle: d.vehicles[0]!.toLowerCase(), ccrns: [soon, later] }, web);
+      if (!p.ok) throw new Error(JSON.stringify(p.problems));
+      expect(p.draft).toMatchObject({ driverNo: d.driverNo, vehicleMark: d.vehicles[0], direction: 'inbound', ccrns: [soon, later], lateCcrns: [soon] });
+      const other = await authorisedDriver();
+      expect(await services.bundling.confirm(p.draft, other.auth, web)).toEqual({ ok: false, reason: 'not_authorised' });
+      const made = await services.bundling.confirm(p.draft, auth, web);
+      expect(made).toMatchObject({ ok: true, bundle: { ccrns: [soon, later], vehicleMark: d.vehicles[0] }, lateCcrns: [soon] });
+      if (!made.ok) return;
+      expect(await services.bundling.bundleOf({ authorisation: auth, bundleRef: made.bundle.bundleRef })).toMatchObject({
+        ok: true,
+        lateCcrns: [soon],
+        cancellable: true,
+      });
+      expect(await services.bundling.bundleOf({ authorisation: other.auth, bundleRef: made.bundle.bundleRef })).toEqual({ ok: false, reason: 'bundle_not_yours' });
+    });
+
+    it('takes the driver\'s only vehicle when none is named', async () => {
+      const { d } = await authorisedDriver();
+      const a = await fresh();
+      const r = await services.bundling.prepare({ driverNo: d.driverNo, vehicle: null, ccrns: [a] }, web);
+      if (d.vehicles.length === 1) expect(r).toMatchObject({ ok: true, draft: { vehicleMark: d.vehicles[0] } });
+      else expect(r).toEqual({ ok: false, problems: [{ reason: 'vehicle_missing' }] });
+    });
+  });
+
   describe('hearing and cancelling bundles', () => {
     it('lists the driver\'s active bundles and cancels one, freeing its consignments', async () => {
       const { d, auth } = await authorisedDriver();
