@@ -17,6 +17,10 @@ import { createCampaignService, type CampaignService } from './campaigns.js';
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatch.js';
 import { createProviderLookup } from './lookup.js';
 import { createStatusCallbacks, type StatusCallbacks } from './callbacks.js';
+import { createAttemptRepository, createEmailOptOutRepository, type AttemptRepository, type EmailOptOutRepository } from '../db/repositories/reminder-attempts.js';
+import { createSenderRegistry, twilioSenders, type SenderRegistry } from './senders.js';
+import { createEmailSender } from './email.js';
+import { createUnsubscribeSigner, unsubscribeSecret, type UnsubscribeSigner } from './unsubscribe.js';
 
 /** What the reminders need from a running instance (a Runtime has all of it). */
 export interface ReminderParts {
@@ -42,6 +46,14 @@ export interface ReminderKit {
   hotline: string;
   parts: ReminderParts;
   dispatcher(opts?: Pick<DispatcherDeps, 'leaseMs' | 'uncertainAfterMs'>): Dispatcher;
+  /** One sender per channel, the ladder (REMINDER_LADDER) and what goes alongside its first rung. */
+  registry: SenderRegistry;
+  /** The attempts of channels sent alongside the ladder (email). */
+  attempts: AttemptRepository;
+  /** What the unsubscribe route uses (src/channels/email/routes.ts). */
+  unsubscribe: { signer: UnsubscribeSigner; optOuts: EmailOptOutRepository; clock: Clock; logger?: Logger };
+  /** Closes the SMTP connections. */
+  close(): void;
 }
 
 export function reminderKit(parts: ReminderParts): ReminderKit {
@@ -61,8 +73,24 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
         ? { client: twilioClient(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!), from: config.TWILIO_FROM_NUMBER! }
         : null,
     });
+  const signer = createUnsubscribeSigner(unsubscribeSecret(config), publicBaseUrl);
+  const email = createEmailSender({
+    smtpUrl: config.SMTP_URL ?? null,
+    from: config.EMAIL_FROM,
+    outbox: ports.outbox,
+    signer,
+    clock,
+    ...(logger ? { logger } : {}),
+  });
+  const registry = createSenderRegistry(config.REMINDER_LADDER, [...twilioSenders({ outbound: parts.outbound, lookup, publicBaseUrl }), email]);
+  const attempts = createAttemptRepository(sql);
+  const emailOptOuts = createEmailOptOutRepository(sql);
   return {
     repo,
+    registry,
+    attempts,
+    unsubscribe: { signer, optOuts: emailOptOuts, clock, ...(logger ? { logger } : {}) },
+    close: () => email.close(),
     windows,
     lookup,
     publicBaseUrl,
@@ -84,11 +112,10 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
       createDispatcher({
         repo,
         optOuts: ports.optOuts,
-        outbound: parts.outbound,
-        lookup,
+        registry,
+        attempts,
         clock,
         windows,
-        publicBaseUrl,
         hotline,
         ...opts,
         ...(logger ? { logger } : {}),

@@ -74,18 +74,31 @@ type DispatchRowDb = ContextRowDb & {
   sms_capable: boolean | null;
   locale: Locale | null;
   opted_out: boolean | null;
+  email: string | null;
+  email_opted_out: boolean | null;
+  demo: boolean | null;
 };
 
 const DISPATCH_COLUMNS = `s.delivery_id, s.stage, d.campaign_id, c.status AS campaign_status, d.status AS delivery_status,
   d.driver_no, d.token_serial, d.expires_on::text AS expires_on, s.state, s.due_at, s.channel, s.channel_reason,
   s.attempt, s.sending_at, s.sms_sid, s.call_sid,
   t.serial AS t_serial, t.expires_on::text AS t_expires_on, t.status AS t_status,
-  dr.mobile, dr.sms_capable, dr.locale, o.opted_out`;
+  dr.mobile, dr.sms_capable, dr.locale, o.opted_out, dr.email, eo.opted_out AS email_opted_out, dr.demo`;
 
 const toDispatch = (r: DispatchRowDb): DispatchContext => ({
   ...toContext(r),
   token: r.t_serial ? { serial: r.t_serial, expiresOn: r.t_expires_on!, status: r.t_status! } : null,
-  recipient: r.mobile ? { mobile: r.mobile, smsCapable: r.sms_capable ?? false, locale: r.locale ?? 'zh-HK', optedOut: r.opted_out ?? false } : null,
+  recipient: r.mobile
+    ? {
+        mobile: r.mobile,
+        smsCapable: r.sms_capable ?? false,
+        locale: r.locale ?? 'zh-HK',
+        optedOut: r.opted_out ?? false,
+        email: r.email,
+        emailOptedOut: r.email_opted_out ?? false,
+        demo: r.demo ?? false,
+      }
+    : null,
 });
 
 const toContext = (r: ContextRowDb): StageContext => ({
@@ -175,6 +188,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         LEFT JOIN tokens t ON t.serial = d.token_serial
         LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
         LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+        LEFT JOIN email_opt_outs eo ON eo.email = lower(dr.email)
       WHERE s.delivery_id = ${item.deliveryId} AND s.stage = ${item.stage}
         AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${item.at}))
         AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
@@ -193,6 +207,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         LEFT JOIN tokens t ON t.serial = d.token_serial
         LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
         LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+        LEFT JOIN email_opt_outs eo ON eo.email = lower(dr.email)
       WHERE s.delivery_id = v.delivery_id AND s.stage = v.stage
         AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= v.at))
         AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
@@ -426,6 +441,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         LEFT JOIN tokens t ON t.serial = d.token_serial
         LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
         LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+        LEFT JOIN email_opt_outs eo ON eo.email = lower(dr.email)
         WHERE s.delivery_id = ${deliveryId} AND s.stage = ${stage}`;
       return rows[0] ? toDispatch(rows[0]) : null;
     },
