@@ -14,6 +14,8 @@ import { adminRoutes } from './channels/admin/routes.js';
 import { reminderRoutes } from './channels/reminder-voice/routes.js';
 import { routeFallbacks } from './channels/fallbacks.js';
 import { healthRoutes } from './channels/health.js';
+import { emailRoutes } from './channels/email/routes.js';
+import { kitOf } from './reminders/kit.js';
 
 /** Twilio webhooks are small form posts; 64 KiB is generous and keeps floods cheap. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -66,6 +68,7 @@ export function createApp(rt: Runtime): Hono {
   app.route('/twilio/reminder', reminderRoutes(rt));
   app.route('/agent', agentRoutes(rt));
   app.route('/admin', adminRoutes(rt));
+  app.route('/email', emailRoutes(kitOf(rt).unsubscribe));
   app.route('/', webRoutes(rt));
 
   app.onError((err, c) => {
