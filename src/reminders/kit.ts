@@ -1,6 +1,8 @@
 /**
  * The reminder services of one instance, wired from its parts: what the web tier needs (admin API,
- * reminder call routes, status callbacks). No queue here: BullMQ stays out of the web bundle.
+ * reminder call routes, status callbacks, unsubscribe link) and the dispatcher of the workers.
+ * Built once, by `createRuntime` (src/runtime.ts, the one composition root), or by a test harness.
+ * No queue here: BullMQ stays out of the web bundle.
  */
 import { twilioClient } from '../channels/twilio/http-client.js';
 import type { Config } from '../config.js';
@@ -9,7 +11,6 @@ import type { Sql } from '../db/connect.js';
 import type { DataPorts, OutboundPort } from '../core/ports.js';
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
-import type { Runtime } from '../runtime.js';
 import { createReminderRepository } from '../db/repositories/reminders.js';
 import type { ProviderLookup, ReminderChannel, ReminderRepository } from './ports.js';
 import { parseWindow, type SendWindow } from './schedule.js';
@@ -121,16 +122,4 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
         ...(logger ? { logger } : {}),
       }),
   };
-}
-
-const kits = new WeakMap<Runtime, ReminderKit>();
-
-/** The kit of a Runtime, built once. */
-export function kitOf(rt: Runtime): ReminderKit {
-  let kit = kits.get(rt);
-  if (!kit) {
-    kit = reminderKit({ sql: rt.db.sql, ports: rt.ports, outbound: rt.services.outbound, clock: rt.clock, config: rt.config, logger: rt.logger });
-    kits.set(rt, kit);
-  }
-  return kit;
 }
