@@ -130,9 +130,12 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     expect(header(mail.raw, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(text).toContain(unsubscribe.slice(1, -1));
 
-    const attempts = await h.kit.attempts.list({ campaignId: id });
+    const attempts = await h.kit.attempts.list({ campaignId: id, channel: 'email' });
     expect(attempts).toMatchObject([{ channel: 'email', state: 'sent', attempt: 1, via: 'provider' }]);
     expect(attempts[0]!.providerId).toMatch(/^<.+>$/);
+    // One attempts record for every channel: the SMS's holds the sid Twilio gave.
+    const [sms] = await h.kit.attempts.list({ campaignId: id, channel: 'sms' });
+    expect(sms).toMatchObject({ state: 'sent', attempt: 1, via: 'provider', providerId: sim.sentTo(d!.mobile!)[0]!.sid });
     expect((await h.kit.repo.stages({ campaignId: id }))[0]).toMatchObject({ state: 'sent', channel: 'sms' });
   });
 
@@ -141,7 +144,7 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     const id = await runCampaign(h, 'refused');
     await h.run();
     expect(smtp.rcptTries.filter((a) => a === 'refuse-me@rocars-mail.hk')).toHaveLength(1);
-    const [a] = await h.kit.attempts.list({ campaignId: id });
+    const [a] = await h.kit.attempts.list({ campaignId: id, channel: 'email' });
     expect(a).toMatchObject({ channel: 'email', state: 'failed', attempt: 1, errorCode: 550 });
     expect(a!.lastError).toMatch(/^permanent/);
     expect((await h.kit.repo.stages({ campaignId: id }))[0]).toMatchObject({ state: 'sent', channel: 'sms' });
@@ -175,7 +178,7 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     const id2 = await runCampaign(h, 'unsub2');
     expect(sim.sentTo(d!.mobile!).map((a) => a.kind)).toEqual(['sms']);
     expect(smtp.received.length).toBe(before);
-    expect(await h.kit.attempts.list({ campaignId: id2 })).toEqual([]);
+    expect(await h.kit.attempts.list({ campaignId: id2, channel: 'email' })).toEqual([]);
   });
 
   it('demo addresses (example.test) go to the outbox, masked, never to the server', async () => {
@@ -183,7 +186,7 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     const before = smtp.rcptTries.length;
     const id = await runCampaign(h, 'demo');
     expect(smtp.rcptTries.length).toBe(before);
-    const [a] = await h.kit.attempts.list({ campaignId: id });
+    const [a] = await h.kit.attempts.list({ campaignId: id, channel: 'email' });
     expect(a).toMatchObject({ channel: 'email', state: 'sent', via: 'outbox' });
     const [kept] = await h.db.sql<{ kind: string; to_masked: string; body: string; reason: string }[]>`
       SELECT kind, to_masked, body, reason FROM outbox WHERE sid = ${a!.providerId}`;
@@ -203,7 +206,7 @@ describe.each(dbTargets())('email reminders without a reachable SMTP server on $
       const id = await runCampaign(h, 'down');
       await h.run();
       expect(sim.sentTo(d!.mobile!).map((a) => a.kind)).toEqual(['sms']);
-      const [a] = await h.kit.attempts.list({ campaignId: id });
+      const [a] = await h.kit.attempts.list({ campaignId: id, channel: 'email' });
       // The harness's queue runs a job 4 times: each run was a new attempt after a temporary failure.
       expect(a).toMatchObject({ channel: 'email', state: 'failed', attempt: 4 });
       expect(a!.lastError).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
