@@ -43,6 +43,7 @@ export async function startReminderWorker(kit: ReminderKit, opts: WorkerOptions)
   await opts.queue.process((job, info) => dispatcher.dispatch(job, info));
   const scheduler = createScheduler({
     repo: kit.repo,
+    alongside: kit.attempts,
     queue: opts.queue,
     clock: kit.parts.clock,
     leaseMs,

@@ -9,7 +9,7 @@ import { dbTargets } from '../helpers/db.js';
 import type { Database } from '../../src/db/connect.js';
 import { emailRoutes } from '../../src/channels/email/routes.js';
 import { TwilioSim } from './fake-twilio.js';
-import { harness, type Harness } from './harness.js';
+import { harness, LEASE_MS, type Harness } from './harness.js';
 import { hkAt, insertDrivers, testDriver, type TestDriver } from './fixtures.js';
 
 const sim = new TwilioSim();
@@ -179,6 +179,22 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     expect(sim.sentTo(d!.mobile!).map((a) => a.kind)).toEqual(['sms']);
     expect(smtp.received.length).toBe(before);
     expect(await h.kit.attempts.list({ campaignId: id2, channel: 'email' })).toEqual([]);
+  });
+
+  it('an email whose job was lost (the worker died after opening its attempt) is handed out again by the safety net', async () => {
+    const [d] = await drivers(h, 'lost', [{ locale: 'en' }]);
+    const id = await runCampaign(h, 'lost');
+    const [stage] = await h.kit.repo.stages({ campaignId: id });
+    expect(stage).toMatchObject({ state: 'sent', channel: 'sms' });
+    // What the dead worker left: the driver's address known, the email's attempt opened, no job.
+    await h.db.sql`UPDATE drivers SET email = 'lost@rocars-mail.hk' WHERE driver_no = ${d!.driverNo}`;
+    await h.kit.attempts.open({ deliveryId: stage!.deliveryId, stage: stage!.stage, channel: 'email' }, h.clock.now());
+    await h.run();
+    expect(smtp.received.filter((m) => m.to.includes('lost@rocars-mail.hk'))).toHaveLength(0); // not before the requeue delay
+    h.clock.set(new Date(h.clock.now().getTime() + 2 * LEASE_MS));
+    await h.run();
+    expect(smtp.received.filter((m) => m.to.includes('lost@rocars-mail.hk'))).toHaveLength(1);
+    expect(await h.kit.attempts.list({ campaignId: id, channel: 'email' })).toMatchObject([{ state: 'sent', attempt: 1 }]);
   });
 
   it('demo addresses (example.test) go to the outbox, masked, never to the server', async () => {

@@ -42,6 +42,11 @@ export interface AttemptRepository {
   /** Not sent at all (opted out, token replaced, no address). */
   skip(ref: AttemptRef, reason: string, at: Date): Promise<boolean>;
   list(filter: { campaignId?: number; deliveryId?: number; channel?: SendChannel }): Promise<AttemptRow[]>;
+  /**
+   * The safety net: attempts of active campaigns left 'queued' since before `requeueBefore` (their
+   * job was lost), or 'sending' since before `leaseBefore` (their worker died), to hand out again.
+   */
+  stuck(requeueBefore: Date, leaseBefore: Date, limit: number): Promise<AttemptRef[]>;
 }
 
 interface AttemptRowDb {
@@ -127,6 +132,16 @@ export function createAttemptRepository(sql: Sql): AttemptRepository {
         ${filter.channel !== undefined ? sql`AND a.channel = ${filter.channel}` : sql``}
         ORDER BY a.delivery_id, a.stage DESC, a.channel`;
       return rows.map(toRow);
+    },
+    async stuck(requeueBefore, leaseBefore, limit) {
+      const rows = await sql<{ delivery_id: string; stage: number; channel: SendChannel }[]>`
+        SELECT a.delivery_id, a.stage, a.channel FROM reminder_attempts a
+        JOIN reminder_deliveries d ON d.id = a.delivery_id
+        JOIN reminder_campaigns c ON c.id = d.campaign_id
+        WHERE c.status = 'active' AND d.status = 'active'
+          AND ((a.state = 'queued' AND a.updated_at < ${requeueBefore}) OR (a.state = 'sending' AND a.sending_at < ${leaseBefore}))
+        ORDER BY a.updated_at LIMIT ${limit}`;
+      return rows.map((r) => ({ deliveryId: Number(r.delivery_id), stage: r.stage, channel: r.channel }));
     },
   };
 }
