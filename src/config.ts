@@ -94,7 +94,9 @@ const schema = z.object({
       z
         .array(z.enum(['sms', 'call'], 'each rung must be sms or call'))
         .min(1, 'needs at least one channel, e.g. sms,call')
-        .refine((l) => new Set(l).size === l.length, 'a channel appears once'),
+        .refine((l) => new Set(l).size === l.length, 'a channel appears once')
+        // A failed SMS falls back to the next rung; a failed call is final, so the call comes last.
+        .refine((l) => l.indexOf('call') < 0 || l.indexOf('call') === l.length - 1, 'call must be the last rung (a failed call does not fall back)'),
     )
     .default(['sms', 'call']),
   /** Email reminders go out through this SMTP server (smtp://user:pass@host:587); without it, to the outbox. */

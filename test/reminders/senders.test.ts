@@ -18,11 +18,12 @@ afterAll(() => server.close());
 beforeEach(() => sim.reset());
 
 describe('REMINDER_LADDER', () => {
-  it('is sms then call by default, any order of the two, and names itself when wrong', () => {
+  it('is sms then call by default, or one of them alone, and names itself when wrong', () => {
     expect(loadConfig({}).REMINDER_LADDER).toEqual(['sms', 'call']);
     expect(loadConfig({ REMINDER_LADDER: ' call ' }).REMINDER_LADDER).toEqual(['call']);
     expect(() => loadConfig({ REMINDER_LADDER: 'sms,fax' })).toThrow(/REMINDER_LADDER.*sms or call/);
     expect(() => loadConfig({ REMINDER_LADDER: 'sms,sms' })).toThrow(/REMINDER_LADDER.*once/);
+    expect(() => loadConfig({ REMINDER_LADDER: 'call,sms' })).toThrow(/REMINDER_LADDER.*call must be the last rung/);
   });
 });
 
