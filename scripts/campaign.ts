@@ -101,7 +101,7 @@ async function main() {
     await worker.stop();
     const report = await kit.campaigns.report(created.campaign.id);
     console.log(
-      `Sent ${report!.sent} (SMS ${report!.byChannel.sms.sent}, calls ${report!.byChannel.call.sent}), failed ${report!.failed}, still to come ${report!.pending}.`,
+      `Sent ${report!.sent} (SMS ${report!.byChannel.sms.sent}, calls ${report!.byChannel.call.sent}; and ${report!.byChannel.email.sent} emails), failed ${report!.failed}, still to come ${report!.pending}.`,
     );
     if (!config.TWILIO_ACCOUNT_SID) console.log('No Twilio credentials: the messages are in the outbox table (and the log).');
   } finally {

@@ -128,7 +128,8 @@ export interface CampaignReport {
   /** Stages still to come (scheduled, queued or sending). */
   pending: number;
   skipped: number;
-  byChannel: Record<ReminderChannel, { sent: number; delivered: number; failed: number }>;
+  /** Email (sent alongside the first rung) counts what the SMTP server accepted or refused: its delivery is not known. */
+  byChannel: Record<SendChannel, { sent: number; delivered: number; failed: number }>;
   byStage: Record<string, Partial<Record<StageState, number>>>;
 }
 

@@ -137,6 +137,8 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     const [sms] = await h.kit.attempts.list({ campaignId: id, channel: 'sms' });
     expect(sms).toMatchObject({ state: 'sent', attempt: 1, via: 'provider', providerId: sim.sentTo(d!.mobile!)[0]!.sid });
     expect((await h.kit.repo.stages({ campaignId: id }))[0]).toMatchObject({ state: 'sent', channel: 'sms' });
+    const report = await h.kit.campaigns.report(id);
+    expect(report!.byChannel).toMatchObject({ sms: { sent: 1 }, email: { sent: 1, failed: 0 } });
   });
 
   it('records a recipient the SMTP server refuses (550) as failed, and does not try again', async () => {
@@ -147,6 +149,7 @@ describe.each(dbTargets())('email reminders on $name', (target) => {
     const [a] = await h.kit.attempts.list({ campaignId: id, channel: 'email' });
     expect(a).toMatchObject({ channel: 'email', state: 'failed', attempt: 1, errorCode: 550 });
     expect(a!.lastError).toMatch(/^permanent/);
+    expect((await h.kit.campaigns.report(id))!.byChannel.email).toEqual({ sent: 0, delivered: 0, failed: 1 });
     expect((await h.kit.repo.stages({ campaignId: id }))[0]).toMatchObject({ state: 'sent', channel: 'sms' });
   });
 

@@ -92,5 +92,13 @@ export function sendStatements(sql: Sql, opts: { onBatchFailure?: (err: unknown,
     return out;
   };
   const recordSent = batched(recordMany, recordOne, { onBatchFailure: opts.onBatchFailure });
-  return { claimForDispatch, recordSent };
+  /** The call reached someone (or a machine): kept on the call's attempt, for the report. */
+  const recordAnsweredBy = async (ref: { deliveryId: number; stage: number; attempt: number }, answeredBy: string, at: Date): Promise<void> => {
+    await sql`
+      INSERT INTO reminder_attempts (delivery_id, stage, channel, state, attempt, via, answered_by, created_at, updated_at)
+      SELECT delivery_id, stage, 'call', 'sent', attempt, 'provider', ${answeredBy}, ${at}::timestamptz, ${at}::timestamptz FROM reminder_stages
+      WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt}
+      ON CONFLICT (delivery_id, stage, channel) DO UPDATE SET answered_by = EXCLUDED.answered_by, updated_at = EXCLUDED.updated_at`;
+  };
+  return { claimForDispatch, recordSent, recordAnsweredBy };
 }

@@ -51,7 +51,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
     return rows[0]?.n ?? 0;
   };
 
-  const { claimForDispatch, recordSent } = sendStatements(sql, opts);
+  const { claimForDispatch, recordSent, recordAnsweredBy } = sendStatements(sql, opts);
 
   return {
     async createCampaign(input, plan, at) {
@@ -131,6 +131,9 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
             AND a.channel = s.channel AND a.provider_id IS NOT NULL))::int AS with_sid
         FROM reminder_stages s JOIN reminder_deliveries d ON d.id = s.delivery_id
         WHERE d.campaign_id = ${id} GROUP BY s.stage, s.state, s.channel`;
+      const [email] = await sql<{ sent: number; failed: number }[]>`
+        SELECT count(*) FILTER (WHERE a.state = 'sent')::int AS sent, count(*) FILTER (WHERE a.state = 'failed')::int AS failed
+        FROM reminder_attempts a JOIN reminder_deliveries d ON d.id = a.delivery_id WHERE d.campaign_id = ${id} AND a.channel = 'email'`;
       const report: CampaignReport = {
         campaign,
         deliveries: deliveries?.total ?? 0,
@@ -141,7 +144,11 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         replaced: deliveries?.replaced ?? 0,
         pending: 0,
         skipped: 0,
-        byChannel: { sms: { sent: 0, delivered: 0, failed: 0 }, call: { sent: 0, delivered: 0, failed: 0 } },
+        byChannel: {
+          sms: { sent: 0, delivered: 0, failed: 0 },
+          call: { sent: 0, delivered: 0, failed: 0 },
+          email: { sent: email?.sent ?? 0, delivered: 0, failed: email?.failed ?? 0 },
+        },
         byStage: {},
       };
       for (const g of groups) {
@@ -381,13 +388,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
       }) as Promise<{ applied: boolean; context: StageContext | null }>;
     },
 
-    async recordAnsweredBy(ref, answeredBy, at) {
-      await sql`
-        INSERT INTO reminder_attempts (delivery_id, stage, channel, state, attempt, via, answered_by, created_at, updated_at)
-        SELECT delivery_id, stage, 'call', 'sent', attempt, 'provider', ${answeredBy}, ${at}::timestamptz, ${at}::timestamptz FROM reminder_stages
-        WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt}
-        ON CONFLICT (delivery_id, stage, channel) DO UPDATE SET answered_by = EXCLUDED.answered_by, updated_at = EXCLUDED.updated_at`;
-    },
+    recordAnsweredBy,
 
     async outboxSid(purpose) {
       const rows = await sql<{ sid: string }[]>`SELECT sid FROM outbox WHERE purpose = ${purpose} ORDER BY id LIMIT 1`;
