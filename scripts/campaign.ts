@@ -3,7 +3,7 @@
 import { commandLine, type Cli } from './cli.js';
 import { createRuntime } from '../src/runtime.js';
 import { campaignInputSchema, parseWith, type CampaignPreview } from '../src/reminders/campaigns.js';
-import { kitOf, reminderMode, startInProcessReminders } from '../src/reminders/index.js';
+import { reminderMode, startInProcessReminders } from '../src/reminders/index.js';
 
 const USAGE = `usage: npm run campaign -- [--label purple] [--expiring-before 2026-12-31] [--stages 30,14,7,1]
                             [--name "purple batch"] [--samples 3] [--dry-run]
@@ -77,7 +77,7 @@ async function main() {
   const config = cli.config();
   const rt = await createRuntime(config);
   try {
-    const kit = kitOf(rt);
+    const kit = rt.reminders;
     const dryRun = Boolean(values['dry-run']);
     if (dryRun) {
       print(await kit.campaigns.preview(parsed.value, { samples }), true);
@@ -101,7 +101,7 @@ async function main() {
     await worker.stop();
     const report = await kit.campaigns.report(created.campaign.id);
     console.log(
-      `Sent ${report!.sent} (SMS ${report!.byChannel.sms.sent}, calls ${report!.byChannel.call.sent}), failed ${report!.failed}, still to come ${report!.pending}.`,
+      `Sent ${report!.sent} (SMS ${report!.byChannel.sms.sent}, calls ${report!.byChannel.call.sent}; and ${report!.byChannel.email.sent} emails), failed ${report!.failed}, still to come ${report!.pending}.`,
     );
     if (!config.TWILIO_ACCOUNT_SID) console.log('No Twilio credentials: the messages are in the outbox table (and the log).');
   } finally {

@@ -3,7 +3,7 @@
 import { commandLine, type Cli } from './cli.js';
 import { createRuntime } from '../src/runtime.js';
 import { openPostgres, postgresOptions } from '../src/db/connect.js';
-import { bullQueueFor, kitOf, startReminderWorker } from '../src/reminders/index.js';
+import { bullQueueFor, startReminderWorker } from '../src/reminders/index.js';
 
 const USAGE = `usage: npm run worker -- [--sms-concurrency 50] [--call-concurrency 10] [--pg-connections 4] [--lease-ms 60000]
 Needs REDIS_URL and DATABASE_URL. Provider limits: PROVIDER_SMS_PER_SECOND, PROVIDER_CALLS_PER_SECOND (0 = off).`;
@@ -40,7 +40,7 @@ async function main() {
     concurrency: { sms: int('sms-concurrency', args['sms-concurrency'], 50), call: int('call-concurrency', args['call-concurrency'], 10) },
     logger: rt.logger,
   });
-  const worker = await startReminderWorker(kitOf(rt), { queue, leaseMs });
+  const worker = await startReminderWorker(rt.reminders, { queue, leaseMs });
   rt.logger.info(
     { smsPerSecond: config.PROVIDER_SMS_PER_SECOND, callsPerSecond: config.PROVIDER_CALLS_PER_SECOND, smsHours: config.SMS_QUIET_HOURS, callHours: config.CALL_QUIET_HOURS },
     'reminder worker started',

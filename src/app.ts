@@ -14,6 +14,7 @@ import { adminRoutes } from './channels/admin/routes.js';
 import { reminderRoutes } from './channels/reminder-voice/routes.js';
 import { routeFallbacks } from './channels/fallbacks.js';
 import { healthRoutes } from './channels/health.js';
+import { emailRoutes } from './channels/email/routes.js';
 
 /** Twilio webhooks are small form posts; 64 KiB is generous and keeps floods cheap. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -66,9 +67,10 @@ export function createApp(rt: Runtime): Hono {
 
   app.route('/twilio/voice', voiceRoutes(rt));
   app.route('/twilio/sms', smsRoutes(rt));
-  app.route('/twilio/reminder', reminderRoutes(rt));
+  app.route('/twilio/reminder', reminderRoutes(rt, rt.reminders));
   app.route('/agent', agentRoutes(rt));
-  app.route('/admin', adminRoutes(rt));
+  app.route('/admin', adminRoutes({ campaigns: rt.reminders.campaigns, adminToken: rt.config.ADMIN_API_TOKEN, logger: rt.logger }));
+  app.route('/email', emailRoutes(rt.reminders.unsubscribe));
   app.route('/', webRoutes(rt));
 
   app.onError((err, c) => {

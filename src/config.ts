@@ -86,6 +86,24 @@ const schema = z.object({
     .default([30, 14, 7, 1]),
   PROVIDER_SMS_PER_SECOND: z.coerce.number().min(0).default(10),
   PROVIDER_CALLS_PER_SECOND: z.coerce.number().min(0).default(1),
+  /** The reminder channels tried in turn for each stage (README, "Token-replacement reminders"). */
+  REMINDER_LADDER: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.enum(['sms', 'call'], 'each rung must be sms or call'))
+        .min(1, 'needs at least one channel, e.g. sms,call')
+        .refine((l) => new Set(l).size === l.length, 'a channel appears once')
+        // A failed SMS falls back to the next rung; a failed call is final, so the call comes last.
+        .refine((l) => l.indexOf('call') < 0 || l.indexOf('call') === l.length - 1, 'call must be the last rung (a failed call does not fall back)'),
+    )
+    .default(['sms', 'call']),
+  /** Email reminders go out through this SMTP server (smtp://user:pass@host:587); without it, to the outbox. */
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  EMAIL_FROM: z.string().min(3).default('ROCARS <no-reply@rocars.example>'),
+  /** Signs the unsubscribe links of reminder emails (HMAC-SHA256); default derived from TWILIO_AUTH_TOKEN or ADMIN_API_TOKEN. */
+  EMAIL_UNSUBSCRIBE_SECRET: secret('EMAIL_UNSUBSCRIBE_SECRET').optional(),
   /** Proxies in front of us that append to X-Forwarded-For; 0: the socket's peer is the client. */
   TRUST_PROXY: z
     .string()
@@ -128,6 +146,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const twilio = [config.TWILIO_ACCOUNT_SID, config.TWILIO_AUTH_TOKEN];
   if (config.TWILIO_FROM_NUMBER && twilio.some((v) => !v)) {
     problems.push('TWILIO_FROM_NUMBER: needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to send anything');
+  }
+  if (config.SMTP_URL && !config.EMAIL_UNSUBSCRIBE_SECRET && !config.TWILIO_AUTH_TOKEN && !config.ADMIN_API_TOKEN) {
+    problems.push('SMTP_URL: needs EMAIL_UNSUBSCRIBE_SECRET (or TWILIO_AUTH_TOKEN / ADMIN_API_TOKEN) to sign the unsubscribe links');
   }
   if (problems.length) throw new ConfigError(problems);
   return config;

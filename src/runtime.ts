@@ -12,6 +12,7 @@ import type { Clock } from './core/types.js';
 import type { Logger } from './logger.js';
 import type { Runner } from './flows/runner.js';
 import type { RateLimiter } from './sessions/rate-limit.js';
+import type { ReminderKit } from './reminders/kit.js';
 
 export interface Runtime {
   config: Config;
@@ -22,6 +23,8 @@ export interface Runtime {
   rateLimiter: RateLimiter;
   services: Services;
   runner: Runner;
+  /** Reminder campaigns: campaigns, status callbacks, senders, the dispatcher (src/reminders/kit.ts). */
+  reminders: ReminderKit;
   clock: Clock;
   logger: Logger;
   /**
@@ -56,6 +59,8 @@ import { twilioClient } from './node/twilio-transport.js';
 import { createServices } from './core/create-services.js';
 import { smsTokenLockNotifier } from './channels/sms/notices.js';
 import { createRunner } from './flows/runner.js';
+import { createReminderFlow } from './flows/reminder.js';
+import { reminderKit } from './reminders/kit.js';
 import { systemClock } from './core/types.js';
 import { createLogger } from './logger.js';
 
@@ -116,10 +121,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
         logger,
         notifyLocked: smsTokenLockNotifier(outbound),
       });
-      return { ports, services, runner: createRunner({ sessions: store.sessions, services, clock, logger, text: (msg, locale) => render(msg, locale, 'text') }) };
+      // One runner holds every flow: the hotline's and the reminder call's.
+      const reminder = createReminderFlow({ isOptedOut: (n) => ports.optOuts.isOptedOut(n), hotline: config.HOTLINE_NUMBERS[0] ?? '+85236690000' });
+      return { ports, services, runner: createRunner({ sessions: store.sessions, services, clock, logger, text: (msg, locale) => render(msg, locale, 'text'), flows: { reminder } }) };
     };
     const { ports, services, runner } = wire(db.sql);
     const voice = db.voice && db.voice !== db.sql ? wire(db.voice) : { ports, services, runner };
+    const reminders = reminderKit({ sql: db.sql, ports, outbound: services.outbound, clock, config, logger });
+    closers.unshift(async () => reminders.close());
     const purge = setInterval(() => {
       services.purgeExpired().catch((err: unknown) => logger.error({ err }, 'retention purge failed'));
     }, 60 * 60 * 1000);
@@ -134,6 +143,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       rateLimiter: store.rateLimiter,
       services,
       runner,
+      reminders,
       voice,
       clock,
       logger,

@@ -160,7 +160,7 @@ export interface HandoffRepository {
 }
 
 export interface OutboxEntry {
-  kind: 'sms' | 'call';
+  kind: 'sms' | 'call' | 'email';
   /** Masked number. */
   toMasked: string;
   body: string;

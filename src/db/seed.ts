@@ -25,6 +25,8 @@ export interface DemoSeed {
     nameEn: string;
     nameZh: string;
     mobile: string | null;
+    /** Demo addresses are on the reserved example.test domain: never sent to (outbox). */
+    email?: string;
     locale: Locale;
     idDocument: { type: IdDocumentType; number: string };
     vehicles: string[];
@@ -101,8 +103,8 @@ export async function seedDemo(sql: Sql, now: Date, opts: { force?: boolean; see
 
     for (const d of seed.drivers) {
       await tx`
-        INSERT INTO drivers (driver_no, name_en, name_zh, mobile, sms_capable, locale, id_document_type, id_document_number, demo, created_at)
-        VALUES (${d.driverNo}, ${d.nameEn}, ${d.nameZh}, ${d.mobile}, ${d.mobile ? canReceiveSms(d.mobile) : false}, ${d.locale},
+        INSERT INTO drivers (driver_no, name_en, name_zh, mobile, email, sms_capable, locale, id_document_type, id_document_number, demo, created_at)
+        VALUES (${d.driverNo}, ${d.nameEn}, ${d.nameZh}, ${d.mobile}, ${d.email ?? null}, ${d.mobile ? canReceiveSms(d.mobile) : false}, ${d.locale},
           ${d.idDocument.type}, ${d.idDocument.number}, true, ${now})
         ON CONFLICT DO NOTHING`;
       for (const [position, mark] of d.vehicles.entries()) {

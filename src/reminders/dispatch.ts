@@ -10,7 +10,7 @@
  * status callback recorded, or asks the provider (and the outbox) whether that attempt went out;
  * only a definite "not there" allows a new attempt.
  */
-import type { OptOutRepository, OutboundPort } from '../core/ports.js';
+import type { OptOutRepository } from '../core/ports.js';
 import type { Clock } from '../core/types.js';
 import { canReceiveSms } from '../core/identifiers.js';
 import { maskPhone } from '../core/mask.js';
@@ -21,23 +21,26 @@ import type {
   DispatchJob,
   JobInfo,
   JobOutcome,
-  ProviderLookup,
   ReminderChannel,
   ReminderRepository,
+  SendChannel,
 } from './ports.js';
+import type { AttemptRepository } from '../db/repositories/reminder-attempts.js';
+import type { SenderRegistry } from './senders.js';
+import { alongsideJobs, createAlongsideDispatcher } from './alongside.js';
 import { hongKongDateOf, isOpen, nextOpen, type SendWindow } from './schedule.js';
-import { renderText, smsReminder, type ReminderFacts } from './messages.js';
+import type { ReminderFacts } from './messages.js';
 
 export interface DispatcherDeps {
   repo: ReminderRepository;
   /** Twilio's 21610 (the number replied STOP) is recorded here. */
   optOuts: Pick<OptOutRepository, 'set'>;
-  outbound: OutboundPort;
-  lookup: ProviderLookup;
+  /** One sender per channel and the ladder (src/reminders/senders.ts). */
+  registry: SenderRegistry;
+  /** The attempts of channels sent alongside the first rung (email). */
+  attempts: AttemptRepository;
   clock: Clock;
   windows: Record<ReminderChannel, SendWindow>;
-  /** PUBLIC_BASE_URL: Twilio fetches the call's TwiML and posts status callbacks there. */
-  publicBaseUrl: string;
   /** The hotline (E.164) the messages give. */
   hotline: string;
   /**
@@ -55,7 +58,7 @@ export interface Dispatcher {
 }
 
 /** The `purpose` an outbound send carries (kept in the outbox): identifies delivery, stage, channel and attempt. */
-export const sendPurpose = (r: { deliveryId: number; stage: number }, channel: ReminderChannel, attempt: number) =>
+export const sendPurpose = (r: { deliveryId: number; stage: number }, channel: SendChannel, attempt: number) =>
   `reminder:${r.deliveryId}:${r.stage}:${channel}:${attempt}`;
 
 /** The query string every callback URL of one attempt carries. */
@@ -65,8 +68,7 @@ export const attemptQuery = (r: { deliveryId: number; stage: number }, attempt: 
 const TERMINAL = new Set(['sent', 'delivered', 'failed', 'skipped']);
 
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
-  const { repo, optOuts, outbound, lookup, clock, windows, logger } = deps;
-  const base = deps.publicBaseUrl.replace(/\/+$/, '');
+  const { repo, optOuts, registry, clock, windows, logger } = deps;
   const leaseMs = deps.leaseMs ?? 60_000;
   const uncertainAfterMs = deps.uncertainAfterMs ?? 6 * 60 * 60 * 1000;
 
@@ -99,11 +101,24 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return { token: ctx.token, driver: ctx.recipient };
   }
 
-  function chooseChannel(ctx: DispatchContext, driver: Recipient): { channel: ReminderChannel; reason: ChannelReason } {
-    if (ctx.channelReason === 'sms_failed') return { channel: 'call', reason: 'sms_failed' };
-    if (!driver.smsCapable || !canReceiveSms(driver.mobile)) return { channel: 'call', reason: 'no_sms_number' };
-    if (driver.optedOut) return { channel: 'call', reason: 'opted_out' };
-    return { channel: 'sms', reason: 'sms' };
+  /** Why the driver cannot get `rung`, or null when it can. */
+  const barred = (rung: ReminderChannel, driver: Recipient): ChannelReason | null => {
+    if (rung !== 'sms') return null;
+    if (!driver.smsCapable || !canReceiveSms(driver.mobile)) return 'no_sms_number';
+    return driver.optedOut ? 'opted_out' : null;
+  };
+
+  /** The first rung of the ladder the driver can get (after a failed SMS, the rungs after it). */
+  function chooseChannel(ctx: DispatchContext, driver: Recipient): { channel: ReminderChannel; reason: ChannelReason } | { none: ChannelReason } {
+    const ladder = registry.ladder;
+    const from = ctx.channelReason === 'sms_failed' && ctx.channel ? Math.max(0, ladder.indexOf(ctx.channel)) : 0;
+    let why: ChannelReason | null = ctx.channelReason === 'sms_failed' ? 'sms_failed' : null;
+    for (const rung of ladder.slice(from)) {
+      const bar = barred(rung, driver);
+      if (!bar) return { channel: rung, reason: why ?? rung };
+      why ??= bar;
+    }
+    return { none: why ?? 'no_sms_number' };
   }
 
   async function send(
@@ -118,21 +133,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const ref = { deliveryId: ctx.deliveryId, stage: ctx.stage, attempt };
     const purpose = sendPurpose(ctx, channel, attempt);
     const query = attemptQuery(ctx, attempt);
-    const body = renderText(smsReminder(facts(token)), driver.locale);
+    const sender = registry.get(channel);
     let result;
     try {
-      result =
-        channel === 'sms'
-          ? await outbound.sendSms({ to: driver.mobile, body, purpose, statusCallback: `${base}/twilio/reminder/status/sms?${query}` })
-          : await outbound.placeCall({
-              to: driver.mobile,
-              // lang: the apology, should the call's first turn fail, is in the driver's language.
-              url: `${base}/twilio/reminder/call?${query}&lang=${driver.locale}`,
-              purpose,
-              summary: body,
-              statusCallback: `${base}/twilio/reminder/status/call?${query}`,
-              machineDetection: true,
-            });
+      result = await sender.send({ to: driver.mobile, locale: driver.locale, facts: facts(token), purpose, query, demo: driver.demo });
     } catch (err) {
       // The port failed on our side (outbox or database): nothing reached the provider.
       result = { ok: false as const, kind: 'temporary' as const, code: null, status: null, message: err instanceof Error ? err.message : String(err) };
@@ -143,7 +147,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       log(ctx, 'sent', { channel, via: result.via, sid: result.sid, attempt, recorded });
       return done(recorded ? `sent_${channel}` : `sent_${channel}_settled_meanwhile`);
     }
-    const permanent = result.kind === 'permanent' || info.finalAttempt;
+    const permanent = sender.classify(result) === 'permanent' || info.finalAttempt;
     logger?.warn(
       { delivery: ctx.deliveryId, stage: ctx.stage, channel, kind: result.kind, errorCode: result.code, status: result.status, toMasked: maskPhone(driver.mobile), finalAttempt: info.finalAttempt },
       'reminder send refused',
@@ -152,13 +156,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await repo.recordTemporary(ref, `temporary ${result.code ?? ''}: ${result.message}`.slice(0, 500), now, reason);
       return { kind: 'retry', error: `temporary ${result.code ?? result.status ?? ''}` };
     }
-    if (channel === 'sms') {
+    if (channel === 'sms' && registry.after('sms') === 'call') {
       // Twilio 21610: the number replied STOP to us at the carrier: keep our opt-out list in step.
       if (result.code === 21610) await optOuts.set(driver.mobile, true, now);
       return fallBack(ctx, attempt, result.code);
     }
-    await repo.recordFailed(ref, 'call', { code: result.code, message: `${result.kind}: ${result.message}`.slice(0, 500) }, now, reason);
-    return done('call_failed');
+    if (channel === 'sms' && result.code === 21610) await optOuts.set(driver.mobile, true, now);
+    await repo.recordFailed(ref, channel, { code: result.code, message: `${result.kind}: ${result.message}`.slice(0, 500) }, now, reason);
+    return done(`${channel}_failed`);
   }
 
   /** The SMS failed for good: the stage goes to a call, now or when the call window opens. */
@@ -193,19 +198,19 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const checked = await check(ctx);
     if ('kind' in checked) return checked;
     const { token, driver } = checked;
-    const found = await lookup.find({
-      channel,
+    const found = await registry.get(channel).lookup({
       to: driver.mobile,
       purpose: sendPurpose(ctx, channel, ctx.attempt),
       since,
-      body: channel === 'sms' ? renderText(smsReminder(facts(token)), driver.locale) : undefined,
+      locale: driver.locale,
+      facts: facts(token),
     });
     if (found.found === true) {
       await repo.recordSent(ref, channel, { sid: found.sid, via: found.via }, now);
       log(ctx, 'settled_from_lookup', { channel, sid: found.sid });
       if (found.status === 'failed' || found.status === 'undelivered') {
-        if (channel === 'sms') return fallBack(ctx, ctx.attempt, null);
-        await repo.recordFailed(ref, 'call', { code: null, message: `provider status ${found.status}` }, now);
+        if (channel === 'sms' && registry.after('sms') === 'call') return fallBack(ctx, ctx.attempt, null);
+        await repo.recordFailed(ref, channel, { code: null, message: `provider status ${found.status}` }, now);
       }
       return done('settled_from_lookup');
     }
@@ -234,7 +239,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const checked = await check(ctx);
     if ('kind' in checked) return checked;
     const { token, driver } = checked;
-    const { channel, reason } = chooseChannel(ctx, driver);
+    const chosen = chooseChannel(ctx, driver);
+    if ('none' in chosen) {
+      await repo.skip(ctx, chosen.none, now);
+      return done('no_channel');
+    }
+    const { channel, reason } = chosen;
     const ours = { deliveryId: ctx.deliveryId, stage: ctx.stage, attempt: ctx.attempt, fromStates: ['sending' as const] };
     if (channel !== job.channel) {
       // Each channel has its queue (and its provider limit): hand the stage over.
@@ -245,11 +255,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       await repo.reschedule(ours, { dueAt: nextOpen(windows[channel], now), channel, reason }, now);
       return done('quiet_hours');
     }
-    return send(ctx, token, driver, channel, ctx.attempt, info, reason);
+    // Email (and what else goes alongside) starts with the first rung the driver gets.
+    const alongside = await alongsideJobs({ attempts: deps.attempts, registry, clock }, ctx);
+    const out = await send(ctx, token, driver, channel, ctx.attempt, info, reason);
+    if (alongside.length === 0 || out.kind !== 'done') return out;
+    return { ...out, next: [...(out.next ? [out.next].flat() : []), ...alongside] };
   }
+
+  const sendAlongside = createAlongsideDispatcher({
+    repo,
+    attempts: deps.attempts,
+    registry,
+    clock,
+    facts,
+    purpose: sendPurpose,
+    leaseMs,
+    ...(logger ? { logger } : {}),
+  });
 
   return {
     async dispatch(job, info) {
+      if (job.channel === 'email') return sendAlongside(job, info);
       const now = clock.now();
       // The common case, a due stage, is claimed and read in one statement.
       const claimed = await repo.claimForDispatch(job.deliveryId, job.stage, job.channel, now);

@@ -2,13 +2,13 @@
 import type { Config } from '../config.js';
 import type { Runtime } from '../runtime.js';
 import type { ReminderChannel, ReminderQueue } from './ports.js';
-import { kitOf, type ReminderKit } from './kit.js';
+import type { ReminderKit } from './kit.js';
 import { createScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
 import { createMemoryQueue, type MemoryQueue, type MemoryQueueOptions } from './queue/memory.js';
 import { createBullQueue, type BullQueueOptions } from './queue/bullmq.js';
 
 export * from './ports.js';
-export { reminderKit, kitOf } from './kit.js';
+export { reminderKit } from './kit.js';
 export type { ReminderKit, ReminderParts } from './kit.js';
 export { createCampaignService, campaignInputSchema, replacementSchema, parseWith } from './campaigns.js';
 export type { CampaignService, CampaignPreview, CampaignSelection } from './campaigns.js';
@@ -43,6 +43,7 @@ export async function startReminderWorker(kit: ReminderKit, opts: WorkerOptions)
   await opts.queue.process((job, info) => dispatcher.dispatch(job, info));
   const scheduler = createScheduler({
     repo: kit.repo,
+    alongside: kit.attempts,
     queue: opts.queue,
     clock: kit.parts.clock,
     leaseMs,
@@ -81,7 +82,7 @@ export function bullQueueFor(config: Config, opts: Partial<BullQueueOptions> = {
  * in-process queue (with REDIS_URL, `npm run worker` processes do it, on as many machines as wanted).
  */
 export function startInProcessReminders(rt: Runtime, opts: Partial<MemoryQueueOptions> = {}): Promise<ReminderWorker> {
-  return startReminderWorker(kitOf(rt), { queue: memoryQueueFor(rt.config, { ...(rt.logger ? { logger: rt.logger } : {}), ...opts }) });
+  return startReminderWorker(rt.reminders, { queue: memoryQueueFor(rt.config, { ...(rt.logger ? { logger: rt.logger } : {}), ...opts }) });
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The reminder services of one instance, wired from its parts: what the web tier needs (admin API,
- * reminder call routes, status callbacks). No queue here: BullMQ stays out of the web bundle.
+ * reminder call routes, status callbacks, unsubscribe link) and the dispatcher of the workers.
+ * Built once, by `createRuntime` (src/runtime.ts, the one composition root), or by a test harness.
+ * No queue here: BullMQ stays out of the web bundle.
  */
 import { twilioClient } from '../node/twilio-transport.js';
 import type { Config } from '../config.js';
@@ -9,7 +11,6 @@ import type { Sql } from '../db/connect.js';
 import type { DataPorts, OutboundPort } from '../core/ports.js';
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
-import type { Runtime } from '../runtime.js';
 import { createReminderRepository } from '../db/repositories/reminders.js';
 import type { ProviderLookup, ReminderChannel, ReminderRepository } from './ports.js';
 import { parseWindow, type SendWindow } from './schedule.js';
@@ -17,6 +18,10 @@ import { createCampaignService, type CampaignService } from './campaigns.js';
 import { createDispatcher, type Dispatcher, type DispatcherDeps } from './dispatch.js';
 import { createProviderLookup } from './lookup.js';
 import { createStatusCallbacks, type StatusCallbacks } from './callbacks.js';
+import { createAttemptRepository, createEmailOptOutRepository, type AttemptRepository, type EmailOptOutRepository } from '../db/repositories/reminder-attempts.js';
+import { createSenderRegistry, twilioSenders, type SenderRegistry } from './senders.js';
+import { createEmailSender } from './email.js';
+import { createUnsubscribeSigner, unsubscribeSecret, type UnsubscribeSigner } from './unsubscribe.js';
 
 /** What the reminders need from a running instance (a Runtime has all of it). */
 export interface ReminderParts {
@@ -42,6 +47,14 @@ export interface ReminderKit {
   hotline: string;
   parts: ReminderParts;
   dispatcher(opts?: Pick<DispatcherDeps, 'leaseMs' | 'uncertainAfterMs'>): Dispatcher;
+  /** One sender per channel, the ladder (REMINDER_LADDER) and what goes alongside its first rung. */
+  registry: SenderRegistry;
+  /** The attempts of channels sent alongside the ladder (email). */
+  attempts: AttemptRepository;
+  /** What the unsubscribe route uses (src/channels/email/routes.ts). */
+  unsubscribe: { signer: UnsubscribeSigner; optOuts: EmailOptOutRepository; clock: Clock; logger?: Logger };
+  /** Closes the SMTP connections. */
+  close(): void;
 }
 
 export function reminderKit(parts: ReminderParts): ReminderKit {
@@ -61,8 +74,24 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
         ? { client: twilioClient(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!), from: config.TWILIO_FROM_NUMBER! }
         : null,
     });
+  const signer = createUnsubscribeSigner(unsubscribeSecret(config), publicBaseUrl);
+  const email = createEmailSender({
+    smtpUrl: config.SMTP_URL ?? null,
+    from: config.EMAIL_FROM,
+    outbox: ports.outbox,
+    signer,
+    clock,
+    ...(logger ? { logger } : {}),
+  });
+  const registry = createSenderRegistry(config.REMINDER_LADDER, [...twilioSenders({ outbound: parts.outbound, lookup, publicBaseUrl }), email]);
+  const attempts = createAttemptRepository(sql);
+  const emailOptOuts = createEmailOptOutRepository(sql);
   return {
     repo,
+    registry,
+    attempts,
+    unsubscribe: { signer, optOuts: emailOptOuts, clock, ...(logger ? { logger } : {}) },
+    close: () => email.close(),
     windows,
     lookup,
     publicBaseUrl,
@@ -84,26 +113,13 @@ export function reminderKit(parts: ReminderParts): ReminderKit {
       createDispatcher({
         repo,
         optOuts: ports.optOuts,
-        outbound: parts.outbound,
-        lookup,
+        registry,
+        attempts,
         clock,
         windows,
-        publicBaseUrl,
         hotline,
         ...opts,
         ...(logger ? { logger } : {}),
       }),
   };
-}
-
-const kits = new WeakMap<Runtime, ReminderKit>();
-
-/** The kit of a Runtime, built once. */
-export function kitOf(rt: Runtime): ReminderKit {
-  let kit = kits.get(rt);
-  if (!kit) {
-    kit = reminderKit({ sql: rt.db.sql, ports: rt.ports, outbound: rt.services.outbound, clock: rt.clock, config: rt.config, logger: rt.logger });
-    kits.set(rt, kit);
-  }
-  return kit;
 }

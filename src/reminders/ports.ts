@@ -4,8 +4,13 @@
  */
 import type { Locale } from '../core/types.js';
 
+/** A rung of the fallback ladder (REMINDER_LADDER): the channel a stage is sent on. */
 export type ReminderChannel = 'sms' | 'call';
-export type ChannelReason = 'sms' | 'no_sms_number' | 'opted_out' | 'sms_failed';
+/** Every channel a reminder goes out on: the ladder's, and email, sent alongside the first rung. */
+export type SendChannel = ReminderChannel | 'email';
+/** Per-channel queue settings; email's are optional (default: no limit). */
+export type PerChannel<T> = Record<ReminderChannel, T> & Partial<Record<'email', T>>;
+export type ChannelReason = ReminderChannel | 'no_sms_number' | 'opted_out' | 'sms_failed';
 export type StageState = 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'skipped';
 export type CampaignStatus = 'active' | 'paused';
 
@@ -41,7 +46,7 @@ export interface PlannedDelivery {
 export interface DispatchJob {
   deliveryId: number;
   stage: number;
-  channel: ReminderChannel;
+  channel: SendChannel;
 }
 
 /**
@@ -75,7 +80,16 @@ export interface DispatchContext extends StageContext {
   /** The driver's token of this delivery: null when it no longer exists. */
   token: { serial: string; expiresOn: string; status: 'active' | 'locked' | 'replaced' } | null;
   /** Null when the driver has no number at all. */
-  recipient: { mobile: string; smsCapable: boolean; locale: Locale; optedOut: boolean } | null;
+  recipient: {
+    mobile: string;
+    smsCapable: boolean;
+    locale: Locale;
+    optedOut: boolean;
+    /** The driver's email address (null: none) and whether it unsubscribed. */
+    email: string | null;
+    emailOptedOut: boolean;
+    demo: boolean;
+  } | null;
 }
 
 export interface StageRow {
@@ -114,7 +128,8 @@ export interface CampaignReport {
   /** Stages still to come (scheduled, queued or sending). */
   pending: number;
   skipped: number;
-  byChannel: Record<ReminderChannel, { sent: number; delivered: number; failed: number }>;
+  /** Email (sent alongside the first rung) counts what the SMTP server accepted or refused: its delivery is not known. */
+  byChannel: Record<SendChannel, { sent: number; delivered: number; failed: number }>;
   byStage: Record<string, Partial<Record<StageState, number>>>;
 }
 
@@ -242,7 +257,7 @@ export interface JobInfo {
 
 /** What the handler of a job decided. */
 export type JobOutcome =
-  | { kind: 'done'; outcome: string; next?: DispatchJob }
+  | { kind: 'done'; outcome: string; next?: DispatchJob | DispatchJob[] }
   /** Run again in `delayMs` (a lease still held by another worker); attempts are not used up. */
   | { kind: 'later'; delayMs: number; outcome: string }
   /** Temporary failure: retry with exponential back-off. */
@@ -262,7 +277,7 @@ export interface ReminderQueue {
   /** Starts consuming in this process. */
   process(handler: JobHandler): Promise<void>;
   /** Jobs waiting, delayed or running, per channel. */
-  counts(): Promise<Record<ReminderChannel, { waiting: number; delayed: number; active: number }>>;
+  counts(): Promise<Record<SendChannel, { waiting: number; delayed: number; active: number }>>;
   /** Stops consuming (lets running jobs finish) and releases connections. */
   close(): Promise<void>;
 }

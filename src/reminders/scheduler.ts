@@ -6,10 +6,13 @@
 import type { Clock } from '../core/types.js';
 import type { Logger } from '../logger.js';
 import type { ReminderQueue, ReminderRepository } from './ports.js';
+import type { AttemptRepository } from '../db/repositories/reminder-attempts.js';
 
 export interface SchedulerOptions {
   repo: Pick<ReminderRepository, 'takeDue'>;
   queue: Pick<ReminderQueue, 'add'>;
+  /** The attempts sent alongside the ladder (email): their lost jobs are handed out again by the safety net. */
+  alongside?: Pick<AttemptRepository, 'stuck'>;
   clock: Clock;
   logger?: Logger;
   /** Stages handed out per transaction. Default 1000. */
@@ -54,6 +57,12 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     const stuck = sweep || requeueAfterMs === 0 || Math.abs(now - lastStuckScan) >= requeueAfter / 2;
     if (stuck) lastStuckScan = now;
     let total = 0;
+    if (stuck && o.alongside) {
+      const at = o.clock.now().getTime();
+      const jobs = await o.alongside.stuck(new Date(at - requeueAfterMs), new Date(at - leaseMs), batch);
+      if (jobs.length) await o.queue.add(jobs);
+      total += jobs.length;
+    }
     for (;;) {
       const n = await o.repo.takeDue(o.clock.now(), { limit: batch, requeueAfterMs, leaseMs, stuck }, (jobs) => o.queue.add(jobs));
       total += n;

@@ -18,7 +18,6 @@ import { blockDatabase, lockTables } from '../helpers/block.js';
 import { DEMO_CCRN, DEMO_DRIVERS } from '../helpers/demo.js';
 import { FormClient, csrfOf } from '../channels/web/client.js';
 import { renderMessages } from '../../src/channels/sms/render.js';
-import { kitOf } from '../../src/reminders/kit.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Locale } from '../../src/core/types.js';
 
@@ -179,7 +178,7 @@ async function prepared(target: DbTarget, env: Record<string, string>) {
   const t = await createTestRuntime({ target, env: { AGENT_API_TOKEN: AGENT, ADMIN_API_TOKEN: ADMIN, ...env } });
   const lang = await t.app.request('/twilio/sms', form({ From: STRANGER, To: HOTLINE, MessageSid: nextSid('SM'), Body: 'LANG 简' }));
   expect(lang.status).toBe(200);
-  const kit = kitOf(t.rt);
+  const kit = t.rt.reminders;
   const { campaign } = await kit.campaigns.create({ labelColour: 'purple' });
   const [stage] = await kit.repo.stages({ campaignId: campaign.id });
   if (!stage) throw new Error('the demo data has no purple token to remind');

@@ -50,7 +50,9 @@ describe.each(dbTargets())('batched claims and records on $name', (target) => {
     );
     expect(recorded).toEqual([true, true, false, true, true]);
     const rows = await db.sql<{ id: string; state: string; sms_sid: string | null }[]>`
-      SELECT delivery_id AS id, state, sms_sid FROM reminder_stages WHERE stage = 30 AND delivery_id IN ${db.sql(ids.map((d) => d.deliveryId))}`;
+      SELECT s.delivery_id AS id, s.state, a.provider_id AS sms_sid FROM reminder_stages s
+      LEFT JOIN reminder_attempts a ON a.delivery_id = s.delivery_id AND a.stage = s.stage AND a.channel = 'sms'
+      WHERE s.stage = 30 AND s.delivery_id IN ${db.sql(ids.map((d) => d.deliveryId))}`;
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
     expect(ids.map((d) => [byId.get(d.deliveryId)?.state, byId.get(d.deliveryId)?.sms_sid])).toEqual([
       ['sent', 'SM0'], ['sent', 'SM1'], ['sending', null], ['sent', 'SM3'], ['sent', 'SM4'],

@@ -29,7 +29,7 @@ const get = (path: string, headers: Record<string, string> = auth) => r.app.requ
 
 describe('admin API access', () => {
   it('answers 404 everywhere when ADMIN_API_TOKEN is not set', async () => {
-    const off = adminRoutes({ ...r.rt, config: { ...r.rt.config, ADMIN_API_TOKEN: undefined } });
+    const off = adminRoutes({ campaigns: r.rt.reminders.campaigns, adminToken: undefined, logger: r.rt.logger });
     expect((await off.request('/campaigns', { headers: auth })).status).toBe(404);
     expect((await off.request('/drivers/41000024/token-replacement', { method: 'POST', headers: auth })).status).toBe(404);
   });

@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { setupServer } from 'msw/node';
 import { fakeClock } from '../helpers/clock.js';
 import { expectValidTwiml, callTwiml } from '../helpers/twiml.js';
-import { kitOf } from '../../src/reminders/index.js';
 import { createMemoryQueue } from '../../src/reminders/queue/memory.js';
 import { createScheduler } from '../../src/reminders/scheduler.js';
 import { reminderSessionKey } from '../../src/channels/reminder-voice/routes.js';
@@ -46,7 +45,7 @@ afterAll(async () => {
 async function reminded(spec: Partial<TestDriver> = {}) {
   const d = testDriver(next++, { labelColour: `call${next}`.replace(/\d/g, (x) => 'abcdefghij'[Number(x)]!), expiresOn: '2026-11-25', ...spec });
   await insertDrivers(r.rt.db.sql, [d]);
-  const kit = kitOf(r.rt);
+  const kit = r.rt.reminders;
   const { campaign } = await kit.campaigns.create({ labelColour: d.labelColour });
   const [stage] = await kit.repo.stages({ campaignId: campaign.id });
   await kit.repo.claim(stage!.deliveryId, 30, 'call', 'sms_failed', clock.now());
@@ -148,14 +147,14 @@ describe('reminder call', () => {
     expect(call.ended).toBe('hangup');
     expect(call.spoken.join(' ')).toContain('expires on 25 November 2026 and must be replaced');
     expect(call.spoken.join(' ')).toContain('3 6 6 9, 0 0 0 0');
-    const [stage] = await kitOf(r.rt).repo.stages({ campaignId });
+    const [stage] = await r.rt.reminders.repo.stages({ campaignId });
     expect(stage!.answeredBy).toBe('machine_end_beep');
   });
 
   it('places the call the dispatcher made: its URL runs the flow', async () => {
     const d = testDriver(next++, { labelColour: 'landlinecall', mobile: testLandline(600), smsCapable: false, expiresOn: '2026-11-25', locale: 'en' });
     await insertDrivers(r.rt.db.sql, [d]);
-    const kit = kitOf(r.rt);
+    const kit = r.rt.reminders;
     const queue = createMemoryQueue({ perSecond: { sms: 0, call: 0 }, backoffMs: 5 });
     const dispatcher = kit.dispatcher();
     await queue.process((job, info) => dispatcher.dispatch(job, info));
@@ -210,18 +209,18 @@ describe('reminder status callbacks (signed)', () => {
     // The stage is a call here; an SMS callback of the same attempt is recorded but moves nothing.
     const forged = await callback(`/twilio/reminder/status/call?${q}`, { CallSid: 'CA' + 'a'.repeat(32), CallStatus: 'completed' }, 'forged-token-xxxx');
     expect(forged.status).toBe(403);
-    expect((await kitOf(r.rt).repo.stages({ campaignId }))[0]!.state).toBe('sending');
+    expect((await r.rt.reminders.repo.stages({ campaignId }))[0]!.state).toBe('sending');
 
     const res = await callback(`/twilio/reminder/status/call?${q}`, { CallSid: 'CA' + 'a'.repeat(32), CallStatus: 'completed', AnsweredBy: 'human' });
     expect(res.status).toBe(204);
-    expect((await kitOf(r.rt).repo.stages({ campaignId }))[0]).toMatchObject({ state: 'delivered', callSid: 'CA' + 'a'.repeat(32), answeredBy: 'human' });
+    expect((await r.rt.reminders.repo.stages({ campaignId }))[0]).toMatchObject({ state: 'delivered', callSid: 'CA' + 'a'.repeat(32), answeredBy: 'human' });
     expect(await r.rt.sessions.load(reminderSessionKey('CA' + 'a'.repeat(32)))).toBeNull();
   });
 
   it('an undelivered SMS turns into a call; bad references answer 400', async () => {
     const d = testDriver(next++, { labelColour: 'smscallback', expiresOn: '2026-11-25' });
     await insertDrivers(r.rt.db.sql, [d]);
-    const kit = kitOf(r.rt);
+    const kit = r.rt.reminders;
     const { campaign } = await kit.campaigns.create({ labelColour: 'smscallback' });
     const [stage] = await kit.repo.stages({ campaignId: campaign.id });
     await kit.repo.claim(stage!.deliveryId, 30, 'sms', 'sms', clock.now());

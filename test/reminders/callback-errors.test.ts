@@ -4,7 +4,6 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/clock.js';
 import { createLogger } from '../../src/logger.js';
-import { kitOf } from '../../src/reminders/index.js';
 import { attemptQuery } from '../../src/reminders/dispatch.js';
 import { dbTargets } from '../helpers/db.js';
 import { AUTH_TOKEN, FROM } from './fake-twilio.js';
@@ -39,7 +38,7 @@ describe.each(dbTargets())('reminder routes on $name: bad references and databas
     const labelColour = `err${i}`.replace(/\d/g, (x) => 'abcdefghij'[Number(x)]!);
     const d = testDriver(i, { labelColour, expiresOn: '2026-11-25', ...spec });
     await insertDrivers(r.rt.db.sql, [d]);
-    const kit = kitOf(r.rt);
+    const kit = r.rt.reminders;
     const { campaign } = await kit.campaigns.create({ labelColour });
     const [stage] = await kit.repo.stages({ campaignId: campaign.id });
     await kit.repo.claim(stage!.deliveryId, 30, channel, channel === 'sms' ? 'sms' : 'sms_failed', clock.now());
@@ -158,10 +157,10 @@ describe.each(dbTargets())('reminder routes on $name: bad references and databas
     // The database back: the same callbacks settle the stages.
     const ok = await callback(`/twilio/reminder/status/call?${attemptQuery(call.ref, 1)}`, { CallSid: 'CA' + 'e'.repeat(32), CallStatus: 'completed' });
     expect(ok.status).toBe(204);
-    expect((await kitOf(r.rt).repo.stages({ campaignId: call.campaignId }))[0]).toMatchObject({ state: 'delivered' });
+    expect((await r.rt.reminders.repo.stages({ campaignId: call.campaignId }))[0]).toMatchObject({ state: 'delivered' });
     const smsOk = await callback(`/twilio/reminder/status/sms?${attemptQuery(sms.ref, 1)}`, { MessageSid: 'SM' + 'e'.repeat(32), MessageStatus: 'delivered' });
     expect(smsOk.status).toBe(204);
-    expect((await kitOf(r.rt).repo.stages({ campaignId: sms.campaignId }))[0]).toMatchObject({ state: 'delivered' });
+    expect((await r.rt.reminders.repo.stages({ campaignId: sms.campaignId }))[0]).toMatchObject({ state: 'delivered' });
   });
 
   it('apologises on the reminder call in the language of its URL when the database fails, then offers an agent', async () => {

@@ -49,7 +49,7 @@ export async function harness(db: Database, env: Record<string, string> = {}): P
   const queue = createMemoryQueue({ perSecond: { sms: 0, call: 0 }, attempts: 4, backoffMs: 5 });
   const dispatcher = kit.dispatcher({ leaseMs: LEASE_MS });
   await queue.process((job, info) => dispatcher.dispatch(job, info));
-  const scheduler = createScheduler({ repo: kit.repo, queue, clock, leaseMs: LEASE_MS, requeueAfterMs: LEASE_MS });
+  const scheduler = createScheduler({ repo: kit.repo, alongside: kit.attempts, queue, clock, leaseMs: LEASE_MS, requeueAfterMs: LEASE_MS });
   return {
     db,
     ports,

@@ -6,8 +6,8 @@
  */
 import { Hono, type Context } from 'hono';
 import { bearer } from '../bearer.js';
-import type { Runtime } from '../../runtime.js';
-import { kitOf } from '../../reminders/kit.js';
+import type { Logger } from '../../logger.js';
+import type { CampaignService } from '../../reminders/campaigns.js';
 import { campaignInputSchema, parseWith, replacementSchema } from '../../reminders/campaigns.js';
 import type { Campaign } from '../../reminders/ports.js';
 
@@ -33,9 +33,16 @@ async function jsonBody(c: Context): Promise<{ ok: true; body: unknown } | { ok:
 
 const invalid = (c: Context, field: string, message: string) => c.json({ error: 'invalid', field, message }, 400);
 
-export function adminRoutes(rt: Runtime): Hono {
+/** What the admin API uses: the campaign service, ADMIN_API_TOKEN (unset: every route answers 404) and the log. */
+export interface AdminRouteDeps {
+  campaigns: CampaignService;
+  adminToken: string | undefined;
+  logger: Logger;
+}
+
+export function adminRoutes(deps: AdminRouteDeps): Hono {
   const app = new Hono();
-  const token = rt.config.ADMIN_API_TOKEN;
+  const token = deps.adminToken;
   if (!token) return app;
   app.use('*', bearer(token, 'admin'));
 
@@ -44,7 +51,7 @@ export function adminRoutes(rt: Runtime): Hono {
     return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
   };
 
-  app.get('/campaigns', async (c) => c.json({ campaigns: (await kitOf(rt).campaigns.list()).map(view) }));
+  app.get('/campaigns', async (c) => c.json({ campaigns: (await deps.campaigns.list()).map(view) }));
 
   app.post('/campaigns', async (c) => {
     const body = await jsonBody(c);
@@ -54,17 +61,17 @@ export function adminRoutes(rt: Runtime): Hono {
     if (dryRun !== undefined && typeof dryRun !== 'boolean') return invalid(c, 'dryRun', 'must be true or false');
     const parsed = parseWith(campaignInputSchema, selection);
     if (!parsed.ok) return invalid(c, String(parsed.detail?.field), String(parsed.detail?.message));
-    const campaigns = kitOf(rt).campaigns;
+    const campaigns = deps.campaigns;
     if (dryRun) return c.json({ dryRun: true, preview: await campaigns.preview(parsed.value, { samples: 3 }) });
     const r = await campaigns.create(parsed.value);
-    rt.logger.info({ campaign: r.campaign.id, deliveries: r.created, covered: r.covered }, 'reminder campaign created');
+    deps.logger.info({ campaign: r.campaign.id, deliveries: r.created, covered: r.covered }, 'reminder campaign created');
     return c.json({ campaign: view(r.campaign), deliveries: r.created, coveredByOtherCampaigns: r.covered }, 201);
   });
 
   const report = async (c: Context) => {
     const id = campaignId(c);
     if (id === null) return invalid(c, 'id', 'must be a campaign number');
-    const r = await kitOf(rt).campaigns.report(id);
+    const r = await deps.campaigns.report(id);
     if (!r) return c.json({ error: 'campaign_unknown', field: 'id' }, 404);
     const { campaign, ...counts } = r;
     return c.json({ campaign: view(campaign), ...counts });
@@ -79,9 +86,9 @@ export function adminRoutes(rt: Runtime): Hono {
     app.post(`/campaigns/:id/${action}`, async (c) => {
       const id = campaignId(c);
       if (id === null) return invalid(c, 'id', 'must be a campaign number');
-      const updated = await kitOf(rt).campaigns.setStatus(id, status);
+      const updated = await deps.campaigns.setStatus(id, status);
       if (!updated) return c.json({ error: 'campaign_unknown', field: 'id' }, 404);
-      rt.logger.info({ campaign: id, status }, `reminder campaign ${action}d`);
+      deps.logger.info({ campaign: id, status }, `reminder campaign ${action}d`);
       return c.json({ campaign: view(updated) });
     });
   }
@@ -91,7 +98,7 @@ export function adminRoutes(rt: Runtime): Hono {
     if (!body.ok) return invalid(c, 'body', 'must be JSON, e.g. { "serial": "T00020001", "expiresOn": "2031-12-31" }');
     const parsed = parseWith(replacementSchema, body.body);
     if (!parsed.ok) return invalid(c, String(parsed.detail?.field), String(parsed.detail?.message));
-    const r = await kitOf(rt).campaigns.replaceToken(c.req.param('driverNo'), parsed.value, 'admin-api');
+    const r = await deps.campaigns.replaceToken(c.req.param('driverNo'), parsed.value, 'admin-api');
     if (!r.ok) {
       switch (r.reason) {
         case 'driver_no_format':
@@ -111,7 +118,7 @@ export function adminRoutes(rt: Runtime): Hono {
       }
     }
     const { ok: _ok, ...done } = r;
-    rt.logger.info({ driverNo: c.req.param('driverNo'), remindersStopped: done.remindersStopped }, 'token replacement recorded');
+    deps.logger.info({ driverNo: c.req.param('driverNo'), remindersStopped: done.remindersStopped }, 'token replacement recorded');
     return c.json(done);
   });
 

@@ -11,9 +11,8 @@ import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
 import type { Locale } from '../../core/types.js';
 import type { UserEvent } from '../../flows/reply.js';
-import { createRunner, type Runner } from '../../flows/runner.js';
-import { createReminderFlow } from '../../flows/reminder.js';
-import { kitOf } from '../../reminders/kit.js';
+import type { Runner } from '../../flows/runner.js';
+import type { ReminderKit } from '../../reminders/kit.js';
 import { createReminderRepository } from '../../db/repositories/reminders.js';
 import { parseAttemptRef, type AttemptRef } from '../../reminders/callbacks.js';
 import { machineMessage } from '../../reminders/messages.js';
@@ -43,7 +42,7 @@ const twiml = (c: Context, xml: string) => c.body(xml, 200, { 'Content-Type': 't
 const isMachine = (answeredBy: string | undefined) => !!answeredBy && answeredBy.startsWith('machine');
 
 export interface ReminderRouteOptions {
-  /** The runner of the reminder flow; default one of its own on the runtime's session store. */
+  /** The runner of the reminder flow; default the runtime's voice runner (it holds every flow). */
   runner?: Runner;
   /** A turn that takes longer is answered with an apology: Twilio gives up after 15 s. Default ROUTE_DEADLINE_MS. */
   turnTimeoutMs?: number;
@@ -52,9 +51,12 @@ export interface ReminderRouteOptions {
 /** Where an apology's Gather goes: the reminder fallback (an agent), in the call's language when known. */
 export const reminderFallbackUrl = (base: string, locale: Locale | null) => `${base}${REMINDER_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
 
-export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}): Hono<TwilioEnv> {
+export function reminderRoutes(
+  rt: Runtime,
+  kit: Pick<ReminderKit, 'callbacks' | 'repo' | 'hotline'>,
+  options: ReminderRouteOptions = {},
+): Hono<TwilioEnv> {
   const app = new Hono<TwilioEnv>();
-  const kit = kitOf(rt);
   const base = rt.config.PUBLIC_BASE_URL ?? '';
   const agentNumber = rt.config.AGENT_NUMBER ?? null;
   const turnTimeoutMs = options.turnTimeoutMs ?? rt.config.ROUTE_DEADLINE_MS ?? 10_000;
@@ -62,16 +64,7 @@ export function reminderRoutes(rt: Runtime, options: ReminderRouteOptions = {}):
   // status callbacks the main one.
   const voice = rt.voice ?? rt;
   const callRepo = rt.db?.voice && rt.db.voice !== rt.db.sql ? createReminderRepository(rt.db.voice) : kit.repo;
-  const runner =
-    options.runner ??
-    createRunner({
-      sessions: rt.sessions,
-      services: voice.services,
-      clock: rt.clock,
-      logger: rt.logger,
-      text: (msg, locale) => render(msg, locale, 'text'),
-      flows: { reminder: createReminderFlow({ isOptedOut: (n) => voice.ports.optOuts.isOptedOut(n), hotline: kit.hotline }) },
-    });
+  const runner = options.runner ?? voice.runner;
 
   const refQuery = (r: AttemptRef) => `delivery=${r.deliveryId}&stage=${r.stage}&attempt=${r.attempt}`;
   const turnUrl = (n: number, locale: Locale, r: AttemptRef) => `${base}${REMINDER_PATH}/turn?n=${n}&lang=${locale}&${refQuery(r)}`;

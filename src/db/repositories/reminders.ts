@@ -1,143 +1,32 @@
-/** The reminder tables (migration 002): campaigns, deliveries and their stages. */
+/** The reminder tables (migrations 002, 006): campaigns, deliveries, their stages and the rungs' attempts. */
 import type postgres from 'postgres';
 import type { Sql } from '../connect.js';
-import { batched } from '../batch.js';
-import type { Locale } from '../../core/types.js';
 import type {
   Campaign,
-  DispatchContext,
   CampaignReport,
-  ChannelReason,
   DispatchJob,
   ReminderChannel,
   ReminderRepository,
   StageContext,
-  StageRow,
   StageState,
 } from '../../reminders/ports.js';
-
-interface CampaignRowDb {
-  id: string;
-  name: string;
-  label_colour: string | null;
-  expires_before: string | null;
-  stages: number[];
-  status: Campaign['status'];
-  created_at: Date;
-  updated_at: Date;
-}
-
-const CAMPAIGN_COLUMNS = `id, name, label_colour, expires_before::text AS expires_before, stages, status, created_at, updated_at`;
-
-const toCampaign = (r: CampaignRowDb): Campaign => ({
-  id: Number(r.id),
-  name: r.name,
-  labelColour: r.label_colour,
-  expiresBefore: r.expires_before,
-  stages: r.stages.map(Number),
-  status: r.status,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-interface ContextRowDb {
-  delivery_id: string;
-  stage: number;
-  campaign_id: string;
-  campaign_status: Campaign['status'];
-  delivery_status: StageContext['deliveryStatus'];
-  driver_no: string;
-  token_serial: string;
-  expires_on: string;
-  state: StageState;
-  due_at: Date;
-  channel: ReminderChannel | null;
-  channel_reason: ChannelReason | null;
-  attempt: number;
-  sending_at: Date | null;
-  sms_sid: string | null;
-  call_sid: string | null;
-}
-
-const CONTEXT_SELECT = `SELECT s.delivery_id, s.stage, d.campaign_id, c.status AS campaign_status, d.status AS delivery_status,
-  d.driver_no, d.token_serial, d.expires_on::text AS expires_on, s.state, s.due_at, s.channel, s.channel_reason, s.attempt,
-  s.sending_at, s.sms_sid, s.call_sid, s.sms_status, s.call_status
-  FROM reminder_stages s
-  JOIN reminder_deliveries d ON d.id = s.delivery_id
-  JOIN reminder_campaigns c ON c.id = d.campaign_id`;
-
-type DispatchRowDb = ContextRowDb & {
-  t_serial: string | null;
-  t_expires_on: string | null;
-  t_status: 'active' | 'locked' | 'replaced' | null;
-  mobile: string | null;
-  sms_capable: boolean | null;
-  locale: Locale | null;
-  opted_out: boolean | null;
-};
-
-const DISPATCH_COLUMNS = `s.delivery_id, s.stage, d.campaign_id, c.status AS campaign_status, d.status AS delivery_status,
-  d.driver_no, d.token_serial, d.expires_on::text AS expires_on, s.state, s.due_at, s.channel, s.channel_reason,
-  s.attempt, s.sending_at, s.sms_sid, s.call_sid,
-  t.serial AS t_serial, t.expires_on::text AS t_expires_on, t.status AS t_status,
-  dr.mobile, dr.sms_capable, dr.locale, o.opted_out`;
-
-const toDispatch = (r: DispatchRowDb): DispatchContext => ({
-  ...toContext(r),
-  token: r.t_serial ? { serial: r.t_serial, expiresOn: r.t_expires_on!, status: r.t_status! } : null,
-  recipient: r.mobile ? { mobile: r.mobile, smsCapable: r.sms_capable ?? false, locale: r.locale ?? 'zh-HK', optedOut: r.opted_out ?? false } : null,
-});
-
-const toContext = (r: ContextRowDb): StageContext => ({
-  deliveryId: Number(r.delivery_id),
-  stage: r.stage,
-  campaignId: Number(r.campaign_id),
-  campaignStatus: r.campaign_status,
-  deliveryStatus: r.delivery_status,
-  driverNo: r.driver_no,
-  tokenSerial: r.token_serial,
-  expiresOn: r.expires_on,
-  state: r.state,
-  dueAt: r.due_at,
-  channel: r.channel,
-  channelReason: r.channel_reason,
-  attempt: r.attempt,
-  sendingAt: r.sending_at,
-  smsSid: r.sms_sid,
-  callSid: r.call_sid,
-});
-
-interface StageRowDb {
-  delivery_id: string;
-  driver_no: string;
-  stage: number;
-  due_at: Date;
-  state: StageState;
-  channel: ReminderChannel | null;
-  channel_reason: ChannelReason | null;
-  attempt: number;
-  via: 'provider' | 'outbox' | null;
-  sms_sid: string | null;
-  sms_status: string | null;
-  sms_error: number | null;
-  call_sid: string | null;
-  call_status: string | null;
-  call_error: number | null;
-  answered_by: string | null;
-  last_error: string | null;
-  skip_reason: string | null;
-}
-
-const OPEN_STATES = ['scheduled', 'queued', 'sending'];
-
-/** Order of Twilio's statuses: final ones last. https://www.twilio.com/docs/messaging/api/message-resource#message-status-values */
-const STATUS_ORDER: Record<ReminderChannel, string[][]> = {
-  sms: [['accepted', 'scheduled', 'queued'], ['sending'], ['sent'], ['delivered', 'undelivered', 'failed', 'read', 'canceled']],
-  call: [['queued'], ['initiated'], ['ringing'], ['in-progress', 'answered'], ['completed', 'busy', 'no-answer', 'failed', 'canceled']],
-};
-const statusRank = (channel: ReminderChannel, status: string | null): number =>
-  status === null ? -1 : STATUS_ORDER[channel].findIndex((g) => g.includes(status));
-const CHUNK = 5000;
+import { sendStatements } from './reminder-sends.js';
+import {
+  CAMPAIGN_COLUMNS,
+  CHUNK,
+  CONTEXT_SELECT,
+  DISPATCH_COLUMNS,
+  OPEN_STATES,
+  statusRank,
+  toCampaign,
+  toContext,
+  toDispatch,
+  toStageRow,
+  type CampaignRowDb,
+  type ContextRowDb,
+  type DispatchRowDb,
+  type StageRowDb,
+} from './reminder-rows.js';
 
 export interface ReminderRepositoryOptions {
   /** Told when a batched statement failed and its items were run one by one (a deadlock, a bug). */
@@ -162,78 +51,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
     return rows[0]?.n ?? 0;
   };
 
-  // A worker's concurrent sends each claim their stage before the provider call and record it
-  // after: the two statements of every dispatch. Claims (and records) made in the same round of
-  // I/O go to Postgres as one statement each (src/db/batch.ts); each row keeps its own conditions.
-  type ClaimItem = { deliveryId: number; stage: number; channel: ReminderChannel; at: Date };
-  const claimOne = async (item: ClaimItem): Promise<DispatchContext | null> => {
-    const rows = await sql<DispatchRowDb[]>`
-      UPDATE reminder_stages s SET state = 'sending', channel = ${item.channel},
-        attempt = s.attempt + 1, sending_at = ${item.at}, updated_at = ${item.at}
-      FROM reminder_deliveries d
-        JOIN reminder_campaigns c ON c.id = d.campaign_id
-        LEFT JOIN tokens t ON t.serial = d.token_serial
-        LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
-        LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
-      WHERE s.delivery_id = ${item.deliveryId} AND s.stage = ${item.stage}
-        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= ${item.at}))
-        AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
-      RETURNING ${sql.unsafe(DISPATCH_COLUMNS)}`;
-    return rows[0] ? toDispatch(rows[0]) : null;
-  };
-  const claimMany = async (items: ClaimItem[]): Promise<(DispatchContext | null)[]> => {
-    const rows = await sql<(DispatchRowDb & { i: number })[]>`
-      UPDATE reminder_stages s SET state = 'sending', channel = v.channel,
-        attempt = s.attempt + 1, sending_at = v.at, updated_at = v.at
-      FROM unnest(${sql.array(items.map((x) => x.deliveryId))}::bigint[], ${sql.array(items.map((x) => x.stage))}::int[],
-          ${sql.array(items.map((x) => x.channel))}::text[], ${sql.array(items.map((x) => x.at.toISOString()))}::timestamptz[])
-          WITH ORDINALITY AS v(delivery_id, stage, channel, at, i),
-        reminder_deliveries d
-        JOIN reminder_campaigns c ON c.id = d.campaign_id
-        LEFT JOIN tokens t ON t.serial = d.token_serial
-        LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
-        LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
-      WHERE s.delivery_id = v.delivery_id AND s.stage = v.stage
-        AND (s.state = 'queued' OR (s.state = 'scheduled' AND s.due_at <= v.at))
-        AND d.id = s.delivery_id AND c.status = 'active' AND d.status <> 'stopped'
-      RETURNING (v.i - 1)::int AS i, ${sql.unsafe(DISPATCH_COLUMNS)}`;
-    const out: (DispatchContext | null)[] = items.map(() => null);
-    for (const r of rows) out[r.i] = toDispatch(r);
-    return out;
-  };
-  const claimForDispatch = batched(claimMany, claimOne, { onBatchFailure: opts.onBatchFailure });
-
-  type SentItem = { deliveryId: number; stage: number; attempt: number; channel: ReminderChannel; sid: string; via: 'provider' | 'outbox'; at: Date; reason: ChannelReason | null };
-  const recordOne = (r: SentItem): Promise<boolean> =>
-    counted(sql<{ n: number }[]>`
-      WITH upd AS (
-        UPDATE reminder_stages SET state = 'sent', via = ${r.via}, channel = ${r.channel},
-          channel_reason = coalesce(${r.reason}, channel_reason),
-          sms_sid = CASE WHEN ${r.channel} = 'sms' THEN coalesce(sms_sid, ${r.sid}) ELSE sms_sid END,
-          call_sid = CASE WHEN ${r.channel} = 'call' THEN coalesce(call_sid, ${r.sid}) ELSE call_sid END,
-          last_error = NULL, updated_at = ${r.at}
-        WHERE delivery_id = ${r.deliveryId} AND stage = ${r.stage} AND attempt = ${r.attempt} AND state = 'sending'
-        RETURNING 1)
-      SELECT count(*)::int AS n FROM upd`);
-  const recordMany = async (items: SentItem[]): Promise<boolean[]> => {
-    const col = <T>(f: (r: SentItem) => T) => sql.array(items.map(f) as never[]);
-    const rows = await sql<{ i: number }[]>`
-      UPDATE reminder_stages s SET state = 'sent', via = v.via, channel = v.channel,
-        channel_reason = coalesce(v.reason, s.channel_reason),
-        sms_sid = CASE WHEN v.channel = 'sms' THEN coalesce(s.sms_sid, v.sid) ELSE s.sms_sid END,
-        call_sid = CASE WHEN v.channel = 'call' THEN coalesce(s.call_sid, v.sid) ELSE s.call_sid END,
-        last_error = NULL, updated_at = v.at
-      FROM unnest(${col((r) => r.deliveryId)}::bigint[], ${col((r) => r.stage)}::int[], ${col((r) => r.attempt)}::int[],
-          ${col((r) => r.channel)}::text[], ${col((r) => r.sid)}::text[], ${col((r) => r.via)}::text[],
-          ${col((r) => r.at.toISOString())}::timestamptz[], ${col((r) => r.reason)}::text[])
-        WITH ORDINALITY AS v(delivery_id, stage, attempt, channel, sid, via, at, reason, i)
-      WHERE s.delivery_id = v.delivery_id AND s.stage = v.stage AND s.attempt = v.attempt AND s.state = 'sending'
-      RETURNING (v.i - 1)::int AS i`;
-    const out = items.map(() => false);
-    for (const r of rows) out[r.i] = true;
-    return out;
-  };
-  const recordSent = batched(recordMany, recordOne, { onBatchFailure: opts.onBatchFailure });
+  const { claimForDispatch, recordSent, recordAnsweredBy } = sendStatements(sql, opts);
 
   return {
     async createCampaign(input, plan, at) {
@@ -304,13 +122,18 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         SELECT count(*)::int AS total,
           count(*) FILTER (WHERE d.status = 'stopped' AND d.stopped_reason = 'replaced')::int AS replaced,
           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM reminder_stages s WHERE s.delivery_id = d.id
-            AND (s.channel_reason = 'opted_out' OR s.sms_error = 21610)))::int AS opted_out
+            AND (s.channel_reason = 'opted_out' OR EXISTS (SELECT 1 FROM reminder_attempts a WHERE a.delivery_id = s.delivery_id
+              AND a.stage = s.stage AND a.channel = 'sms' AND a.error_code = 21610))))::int AS opted_out
         FROM reminder_deliveries d WHERE d.campaign_id = ${id}`;
       const groups = await sql<{ stage: number; state: StageState; channel: ReminderChannel | null; n: number; with_sid: number }[]>`
         SELECT s.stage, s.state, s.channel, count(*)::int AS n,
-          count(*) FILTER (WHERE (s.channel = 'sms' AND s.sms_sid IS NOT NULL) OR (s.channel = 'call' AND s.call_sid IS NOT NULL))::int AS with_sid
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM reminder_attempts a WHERE a.delivery_id = s.delivery_id AND a.stage = s.stage
+            AND a.channel = s.channel AND a.provider_id IS NOT NULL))::int AS with_sid
         FROM reminder_stages s JOIN reminder_deliveries d ON d.id = s.delivery_id
         WHERE d.campaign_id = ${id} GROUP BY s.stage, s.state, s.channel`;
+      const [email] = await sql<{ sent: number; failed: number }[]>`
+        SELECT count(*) FILTER (WHERE a.state = 'sent')::int AS sent, count(*) FILTER (WHERE a.state = 'failed')::int AS failed
+        FROM reminder_attempts a JOIN reminder_deliveries d ON d.id = a.delivery_id WHERE d.campaign_id = ${id} AND a.channel = 'email'`;
       const report: CampaignReport = {
         campaign,
         deliveries: deliveries?.total ?? 0,
@@ -321,7 +144,11 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         replaced: deliveries?.replaced ?? 0,
         pending: 0,
         skipped: 0,
-        byChannel: { sms: { sent: 0, delivered: 0, failed: 0 }, call: { sent: 0, delivered: 0, failed: 0 } },
+        byChannel: {
+          sms: { sent: 0, delivered: 0, failed: 0 },
+          call: { sent: 0, delivered: 0, failed: 0 },
+          email: { sent: email?.sent ?? 0, delivered: 0, failed: email?.failed ?? 0 },
+        },
         byStage: {},
       };
       for (const g of groups) {
@@ -345,34 +172,17 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
 
     async stages(filter) {
       const rows = await sql<StageRowDb[]>`
-        SELECT s.*, d.driver_no FROM reminder_stages s JOIN reminder_deliveries d ON d.id = s.delivery_id
+        SELECT s.*, d.driver_no, ms.provider_id AS sms_sid, ms.status AS sms_status, ms.error_code AS sms_error,
+          mc.provider_id AS call_sid, mc.status AS call_status, mc.error_code AS call_error, mc.answered_by
+        FROM reminder_stages s JOIN reminder_deliveries d ON d.id = s.delivery_id
+        LEFT JOIN reminder_attempts ms ON ms.delivery_id = s.delivery_id AND ms.stage = s.stage AND ms.channel = 'sms'
+        LEFT JOIN reminder_attempts mc ON mc.delivery_id = s.delivery_id AND mc.stage = s.stage AND mc.channel = 'call'
         WHERE true
         ${filter.campaignId !== undefined ? sql`AND d.campaign_id = ${filter.campaignId}` : sql``}
         ${filter.deliveryId !== undefined ? sql`AND s.delivery_id = ${filter.deliveryId}` : sql``}
         ${filter.driverNo !== undefined ? sql`AND d.driver_no = ${filter.driverNo}` : sql``}
         ORDER BY s.delivery_id, s.stage DESC`;
-      return rows.map(
-        (r): StageRow => ({
-          deliveryId: Number(r.delivery_id),
-          driverNo: r.driver_no,
-          stage: r.stage,
-          dueAt: r.due_at,
-          state: r.state,
-          channel: r.channel,
-          channelReason: r.channel_reason,
-          attempt: r.attempt,
-          via: r.via,
-          smsSid: r.sms_sid,
-          smsStatus: r.sms_status,
-          smsError: r.sms_error,
-          callSid: r.call_sid,
-          callStatus: r.call_status,
-          callError: r.call_error,
-          answeredBy: r.answered_by,
-          lastError: r.last_error,
-          skipReason: r.skip_reason,
-        }),
-      );
+      return rows.map(toStageRow);
     },
 
     async takeDue(now, opts, enqueue) {
@@ -426,6 +236,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         LEFT JOIN tokens t ON t.serial = d.token_serial
         LEFT JOIN drivers dr ON dr.driver_no = d.driver_no
         LEFT JOIN sms_opt_outs o ON o.phone = dr.mobile
+        LEFT JOIN email_opt_outs eo ON eo.email = lower(dr.email)
         WHERE s.delivery_id = ${deliveryId} AND s.stage = ${stage}`;
       return rows[0] ? toDispatch(rows[0]) : null;
     },
@@ -473,11 +284,16 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
         WITH upd AS (
           UPDATE reminder_stages SET state = 'failed', settled_at = ${at}, last_error = ${error.message},
             channel_reason = coalesce(${reason ?? null}, channel_reason),
-            sms_error = CASE WHEN ${channel} = 'sms' THEN ${error.code} ELSE sms_error END,
-            call_error = CASE WHEN ${channel} = 'call' THEN ${error.code} ELSE call_error END,
             updated_at = ${at}
           WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt}
             AND state IN ('scheduled', 'queued', 'sending', 'sent')
+          RETURNING delivery_id, stage),
+        rec AS (
+          INSERT INTO reminder_attempts (delivery_id, stage, channel, state, attempt, error_code, last_error, created_at, updated_at)
+          SELECT delivery_id, stage, ${channel}::text, 'failed', ${ref.attempt}, ${error.code}::int, ${error.message}, ${at}::timestamptz, ${at}::timestamptz
+          FROM upd WHERE ${channel}::text IS NOT NULL
+          ON CONFLICT (delivery_id, stage, channel) DO UPDATE SET state = 'failed', error_code = EXCLUDED.error_code,
+            last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at
           RETURNING 1)
         SELECT count(*)::int AS n FROM upd`);
     },
@@ -485,12 +301,18 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
     async fallBackToCall(ref, smsError, next, at) {
       return counted(sql<{ n: number }[]>`
         WITH upd AS (
-          UPDATE reminder_stages SET channel = 'call', channel_reason = 'sms_failed', sms_error = coalesce(${smsError}, sms_error),
+          UPDATE reminder_stages SET channel = 'call', channel_reason = 'sms_failed',
             state = ${next.state}, due_at = ${next.dueAt},
             queued_at = CASE WHEN ${next.state} = 'queued' THEN ${at}::timestamptz ELSE queued_at END,
             updated_at = ${at}
           WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt}
             AND channel = 'sms' AND state IN ('sending', 'sent')
+          RETURNING delivery_id, stage),
+        rec AS (
+          INSERT INTO reminder_attempts (delivery_id, stage, channel, state, attempt, error_code, created_at, updated_at)
+          SELECT delivery_id, stage, 'sms', 'failed', ${ref.attempt}, ${smsError}::int, ${at}::timestamptz, ${at}::timestamptz FROM upd
+          ON CONFLICT (delivery_id, stage, channel) DO UPDATE SET state = 'failed',
+            error_code = coalesce(EXCLUDED.error_code, reminder_attempts.error_code), updated_at = EXCLUDED.updated_at
           RETURNING 1)
         SELECT count(*)::int AS n FROM upd`);
     },
@@ -544,15 +366,19 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
           ((update.state === 'sent' && ctx.state === 'sending') ||
             ((update.state === 'delivered' || update.state === 'failed') && (ctx.state === 'sending' || ctx.state === 'sent')));
         const next = moves ? update.state! : ctx.state;
-        const sidCol = channel === 'sms' ? 'sms_sid' : 'call_sid';
-        const statusCol = channel === 'sms' ? 'sms_status' : 'call_status';
-        const errorCol = channel === 'sms' ? 'sms_error' : 'call_error';
+        await tx`
+          INSERT INTO reminder_attempts (delivery_id, stage, channel, state, attempt, via, provider_id, status, error_code, answered_by, created_at, updated_at)
+          VALUES (${ref.deliveryId}, ${ref.stage}, ${channel}, ${update.state === 'failed' ? 'failed' : 'sent'}, ${ref.attempt}, 'provider',
+            ${update.sid}, ${status}, ${update.errorCode}, ${update.answeredBy ?? null}, ${at}, ${at})
+          ON CONFLICT (delivery_id, stage, channel) DO UPDATE SET
+            provider_id = coalesce(reminder_attempts.provider_id, EXCLUDED.provider_id),
+            status = EXCLUDED.status,
+            error_code = coalesce(EXCLUDED.error_code, reminder_attempts.error_code),
+            answered_by = coalesce(EXCLUDED.answered_by, reminder_attempts.answered_by),
+            state = CASE WHEN ${update.state === 'failed'} THEN 'failed' ELSE reminder_attempts.state END,
+            updated_at = EXCLUDED.updated_at`;
         await tx`
           UPDATE reminder_stages SET
-            ${tx(sidCol)} = coalesce(${tx(sidCol)}, ${update.sid}),
-            ${tx(statusCol)} = ${status},
-            ${tx(errorCol)} = coalesce(${update.errorCode}, ${tx(errorCol)}),
-            answered_by = coalesce(${update.answeredBy ?? null}, answered_by),
             state = ${next},
             via = CASE WHEN ${moves} THEN 'provider' ELSE via END,
             settled_at = CASE WHEN ${moves && next !== 'sent'} THEN ${at}::timestamptz ELSE settled_at END,
@@ -562,11 +388,7 @@ export function createReminderRepository(sql: Sql, opts: ReminderRepositoryOptio
       }) as Promise<{ applied: boolean; context: StageContext | null }>;
     },
 
-    async recordAnsweredBy(ref, answeredBy, at) {
-      await sql`
-        UPDATE reminder_stages SET answered_by = ${answeredBy}, updated_at = ${at}
-        WHERE delivery_id = ${ref.deliveryId} AND stage = ${ref.stage} AND attempt = ${ref.attempt}`;
-    },
+    recordAnsweredBy,
 
     async outboxSid(purpose) {
       const rows = await sql<{ sid: string }[]>`SELECT sid FROM outbox WHERE purpose = ${purpose} ORDER BY id LIMIT 1`;

@@ -7,7 +7,7 @@
  */
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { DispatchJob, JobHandler, ReminderChannel, ReminderQueue } from '../ports.js';
+import type { DispatchJob, JobHandler, PerChannel, ReminderQueue, SendChannel } from '../ports.js';
 import { jobId } from '../ports.js';
 import type { Logger } from '../../logger.js';
 
@@ -17,9 +17,9 @@ export interface BullQueueOptions {
   /** Key prefix of every BullMQ key. Default 'rocars'. */
   prefix?: string;
   /** Starts per second per channel, for every worker together; 0 = no limit. */
-  perSecond: Record<ReminderChannel, number>;
+  perSecond: PerChannel<number>;
   /** Jobs running at once per channel in this process. Default sms 50, call 10. */
-  concurrency?: Partial<Record<ReminderChannel, number>>;
+  concurrency?: Partial<Record<SendChannel, number>>;
   /** Runs of a job before a temporary failure is final. Default 8. */
   attempts?: number;
   /** First back-off delay in ms (doubles each time). Default 2000. */
@@ -31,7 +31,8 @@ export interface BullQueueOptions {
   logger?: Logger;
 }
 
-export const QUEUE_NAMES: Record<ReminderChannel, string> = { sms: 'reminders-sms', call: 'reminders-call' };
+export const QUEUE_NAMES: Record<SendChannel, string> = { sms: 'reminders-sms', call: 'reminders-call', email: 'reminders-email' };
+const CHANNELS = ['sms', 'call', 'email'] as const;
 
 export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
   const prefix = opts.prefix ?? 'rocars';
@@ -39,9 +40,10 @@ export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
   const backoffMs = opts.backoffMs ?? 2000;
   // BullMQ's blocking commands need ioredis without a per-request retry limit.
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const queues: Record<ReminderChannel, Queue> = {
+  const queues: Record<SendChannel, Queue> = {
     sms: new Queue(QUEUE_NAMES.sms, { connection, prefix }),
     call: new Queue(QUEUE_NAMES.call, { connection, prefix }),
+    email: new Queue(QUEUE_NAMES.email, { connection, prefix }),
   };
   const workers: Worker[] = [];
   const jobOptions = {
@@ -52,7 +54,7 @@ export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
   };
 
   const add = async (jobs: DispatchJob[]) => {
-    for (const channel of ['sms', 'call'] as const) {
+    for (const channel of CHANNELS) {
       const mine = jobs.filter((j) => j.channel === channel);
       if (mine.length === 0) continue;
       await queues[channel].addBulk(
@@ -65,8 +67,8 @@ export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
     kind: 'bullmq',
     add,
     async process(handler: JobHandler) {
-      for (const channel of ['sms', 'call'] as const) {
-        const perSecond = opts.perSecond[channel];
+      for (const channel of CHANNELS) {
+        const perSecond = opts.perSecond[channel] ?? 0;
         const worker = new Worker<DispatchJob>(
           QUEUE_NAMES[channel],
           async (job: Job<DispatchJob>, token?: string) => {
@@ -77,13 +79,13 @@ export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
               await job.moveToDelayed(Date.now() + out.delayMs, token);
               throw new DelayedError();
             }
-            if (out.next) await add([out.next]);
+            if (out.next) await add([out.next].flat());
             return out.outcome;
           },
           {
             connection,
             prefix,
-            concurrency: opts.concurrency?.[channel] ?? (channel === 'sms' ? 50 : 10),
+            concurrency: opts.concurrency?.[channel] ?? { sms: 50, call: 10, email: 5 }[channel],
             ...(perSecond > 0 ? { limiter: { max: perSecond, duration: 1000 } } : {}),
             lockDuration: opts.lockDurationMs ?? 30_000,
             stalledInterval: opts.stalledIntervalMs ?? 30_000,
@@ -104,7 +106,7 @@ export function createBullQueue(opts: BullQueueOptions): ReminderQueue {
         const n = await q.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
         return { waiting: (n.waiting ?? 0) + (n.prioritized ?? 0), delayed: n.delayed ?? 0, active: n.active ?? 0 };
       };
-      return { sms: await c(queues.sms), call: await c(queues.call) };
+      return { sms: await c(queues.sms), call: await c(queues.call), email: await c(queues.email) };
     },
     async close() {
       await Promise.all(workers.map((w) => w.close()));

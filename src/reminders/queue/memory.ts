@@ -6,15 +6,15 @@
  * Run it in ONE process per database: two would each send their own copies of the timing, and
  * although the claim in Postgres still prevents double sends, the limits would no longer hold.
  */
-import type { DispatchJob, JobHandler, ReminderChannel, ReminderQueue } from '../ports.js';
+import type { DispatchJob, JobHandler, PerChannel, ReminderQueue, SendChannel } from '../ports.js';
 import { jobId } from '../ports.js';
 import type { Logger } from '../../logger.js';
 
 export interface MemoryQueueOptions {
   /** Starts per second per channel; 0 = no limit. */
-  perSecond: Record<ReminderChannel, number>;
+  perSecond: PerChannel<number>;
   /** Jobs running at once per channel. Default sms 50, call 10. */
-  concurrency?: Partial<Record<ReminderChannel, number>>;
+  concurrency?: Partial<Record<SendChannel, number>>;
   /** Runs of a job before a temporary failure is final. Default 8. */
   attempts?: number;
   /** First back-off delay in ms (doubles each time). Default 2000. */
@@ -106,7 +106,7 @@ class Lane {
         this.delay(e, out.delayMs);
       } else {
         this.entries.delete(e.id);
-        if (out.next) this.add(out.next);
+        if (out.next) for (const n of [out.next].flat()) this.add(n);
       }
     } catch (err) {
       e.attemptsMade++;
@@ -145,9 +145,10 @@ export function createMemoryQueue(opts: MemoryQueueOptions): MemoryQueue {
     waiters = [];
     for (const f of w) f();
   };
-  const lanes: Record<ReminderChannel, Lane> = {
+  const lanes: Record<SendChannel, Lane> = {
     sms: new Lane(opts.perSecond.sms, opts.concurrency?.sms ?? 50, attempts, backoffMs, onIdle, opts.logger),
     call: new Lane(opts.perSecond.call, opts.concurrency?.call ?? 10, attempts, backoffMs, onIdle, opts.logger),
+    email: new Lane(opts.perSecond.email ?? 0, opts.concurrency?.email ?? 5, attempts, backoffMs, onIdle, opts.logger),
   };
   return {
     kind: 'memory',
@@ -170,7 +171,7 @@ export function createMemoryQueue(opts: MemoryQueueOptions): MemoryQueue {
         }
         return { waiting, delayed, active };
       };
-      return { sms: c(lanes.sms), call: c(lanes.call) };
+      return { sms: c(lanes.sms), call: c(lanes.call), email: c(lanes.email) };
     },
     idle() {
       if (isIdle()) return Promise.resolve();
