@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { benchDatabase } from './database.js';
 import { serve } from '@hono/node-server';
 import postgres from 'postgres';
 import twilio from 'twilio';
@@ -69,25 +70,6 @@ async function buildTree(tree: string): Promise<{ start(env: Record<string, stri
   }
 }
 
-async function freshDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
-  const server = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  if (!server) return { drop: async () => {} };
-  const name = 'bench_' + randomBytes(5).toString('hex');
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(server);
-  u.pathname = '/' + name;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(server, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
-    },
-  };
-}
-
 /** CPU of this process's main thread (both servers'; autocannon runs in a worker thread), ms. */
 function serverThreadCpuMs(): number | null {
   try {
@@ -107,7 +89,7 @@ interface Side {
 }
 
 async function side(name: string, tree: string, tmp: string): Promise<Side> {
-  const db = await freshDatabase();
+  const db = await benchDatabase();
   const redis = process.env.REDIS_URL || process.env.TEST_REDIS_URL;
   const env: Record<string, string> = { HOST: '127.0.0.1', DATA_DIR: ':memory:', TWILIO_AUTH_TOKEN: AUTH, LOG_LEVEL: 'info' };
   if (db.url) env.DATABASE_URL = db.url;

@@ -36,6 +36,7 @@ import { twilioParams, twilioWebhook } from '../src/channels/twilio/webhook.js';
 import { sessionKey } from '../src/channels/voice/routes.js';
 import { dammCheckDigit } from '../src/core/identifiers.js';
 import { base32 } from '../test/helpers/base32.js';
+import { benchDatabase } from './database.js';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -117,25 +118,6 @@ function serverThreadCpuMs(): number | null {
 
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
 const log = (s: string) => process.stdout.write(s + '\n');
-
-async function benchDatabase(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
-  const server = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL;
-  if (!server) return { url: undefined, drop: async () => {} };
-  const name = 'bench_' + randomBytes(5).toString('hex');
-  const admin = postgres(server, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(server);
-  u.pathname = '/' + name;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const a = postgres(server, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
-      await a.end();
-    },
-  };
-}
 
 function signedPost(base: string, path: string, params: Record<string, string>) {
   return fetch(base + path, {

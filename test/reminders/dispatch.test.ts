@@ -1,20 +1,14 @@
 // Reminder dispatch end to end in one process: campaign -> scheduler -> in-process queue -> Twilio (msw).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { setupServer } from 'msw/node';
 import { http, HttpResponse } from 'msw';
 import { dbTargets } from '../helpers/db.js';
 import type { Database } from '../../src/db/connect.js';
 import { sendPurpose, attemptQuery } from '../../src/reminders/dispatch.js';
-import { FROM, TwilioSim, TWILIO_API } from './fake-twilio.js';
+import { FROM, TWILIO_API, useTwilioSim } from './fake-twilio.js';
 import { harness, LEASE_MS, PUBLIC_BASE, type Harness } from './harness.js';
 import { hkAt, insertDrivers, testDriver, testLandline, type TestDriver } from './fixtures.js';
 
-const sim = new TwilioSim();
-const server = setupServer(...sim.handlers());
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-beforeEach(() => sim.reset());
+const { sim, server } = useTwilioSim();
 
 let next = 1;
 /** Fresh drivers with a label colour of their own, so each test runs its own campaign. */

@@ -1,23 +1,17 @@
 // Email reminders end to end through a REAL SMTP server (smtp-server on 127.0.0.1:0): campaign ->
 // scheduler -> in-process queue -> nodemailer -> the server; SMS through msw's fake Twilio.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { setupServer } from 'msw/node';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { dbTargets } from '../helpers/db.js';
 import type { Database } from '../../src/db/connect.js';
 import { emailRoutes } from '../../src/channels/email/routes.js';
-import { TwilioSim } from './fake-twilio.js';
+import { useTwilioSim } from './fake-twilio.js';
 import { harness, LEASE_MS, type Harness } from './harness.js';
 import { hkAt, insertDrivers, testDriver, type TestDriver } from './fixtures.js';
 
-const sim = new TwilioSim();
-const server = setupServer(...sim.handlers());
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-beforeEach(() => sim.reset());
+const { sim } = useTwilioSim();
 
 interface Received {
   to: string[];

@@ -7,6 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type twilio from 'twilio';
 import { twilioClient } from '../../src/node/twilio-transport.js';
 
@@ -187,4 +189,18 @@ export class TwilioSim {
  */
 export function loopbackTwilioClient(base: string): twilio.Twilio {
   return twilioClient(ACCOUNT_SID, AUTH_TOKEN, { apiBase: base });
+}
+
+/**
+ * A TwilioSim behind msw for the whole test file (every request to Twilio's API answered by it, any
+ * other unhandled request a failure), reset before each test.
+ */
+export function useTwilioSim(): { sim: TwilioSim; server: ReturnType<typeof setupServer> } {
+  const sim = new TwilioSim();
+  const server = setupServer(...sim.handlers());
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+  beforeEach(() => sim.reset());
+  return { sim, server };
 }

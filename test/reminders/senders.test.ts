@@ -1,21 +1,15 @@
 // The sender registry: one sender per channel, the fallback ladder from REMINDER_LADDER, email
 // alongside; and the demo fixture's email addresses (reserved example.test domain).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { setupServer } from 'msw/node';
 import { dbTargets } from '../helpers/db.js';
 import type { Database } from '../../src/db/connect.js';
 import { loadConfig } from '../../src/config.js';
 import { seedDemo } from '../../src/db/seed.js';
-import { TwilioSim } from './fake-twilio.js';
+import { useTwilioSim } from './fake-twilio.js';
 import { harness } from './harness.js';
 import { hkAt, insertDrivers, testDriver } from './fixtures.js';
 
-const sim = new TwilioSim();
-const server = setupServer(...sim.handlers());
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-beforeEach(() => sim.reset());
+const { sim } = useTwilioSim();
 
 describe('REMINDER_LADDER', () => {
   it('is sms then call by default, or one of them alone, and names itself when wrong', () => {
