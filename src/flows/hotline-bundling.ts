@@ -9,6 +9,7 @@ import { confirmationMsg, resultMsgs, summaryMsgs } from './hotline-prompts.js';
 import { AGENT, choice, failure, hotline, identifyThen, isOk, noticeMsgs, reasonIs, sayMsgs, type HotlineContext } from './hotline-setup.js';
 import { bundleRefusal, ccrnReadBack, f, vehicle as vehicleParam } from './messages.js';
 import type { UserEvent } from './reply.js';
+import { refusalMsg } from './catalogue.js';
 
 export const bundlingState = hotline.createStateConfig({
   initial: 'start',
@@ -142,7 +143,7 @@ export const bundlingState = hotline.createStateConfig({
           {
             guard: reasonIs('vehicle_not_registered'),
             target: 'vehicle',
-            actions: ['clearBundle', sayMsgs(f('refusal.vehicle_not_registered'))],
+            actions: ['clearBundle', sayMsgs(refusalMsg('vehicle_not_registered'))],
           },
           {
             target: '#hotline.blocked',

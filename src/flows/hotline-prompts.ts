@@ -15,6 +15,7 @@ import {
   vehicle as vehicleParam,
   type BundleResultInfo,
 } from './messages.js';
+import { refusalMsg } from './catalogue.js';
 
 /** The SMS confirming a bundle (sent in the caller's language; the channel's renderer makes it text). */
 export const confirmationMsg = (result: BundleResultInfo): Msg =>
@@ -84,7 +85,7 @@ export function infoPrompts(services: Pick<Services, 'directory' | 'guidance'>) 
         case 'status':
           return ctx.token ? [...tokenStatusMsgs(ctx.token), ...(ctx.token.needsReplacing ? [f('token.replaceHow')] : [])] : [];
         case 'missing':
-          return [f('refusal.token_missing')];
+          return [refusalMsg('token_missing')];
         case 'bring': {
           const g = services.guidance.tokenReplacement();
           return [f('token.bring'), ...g.bring.map((key) => ({ key })), f('token.free')];

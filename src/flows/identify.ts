@@ -19,6 +19,7 @@ import { asker, createHotlineActors, type Refused } from './hotline-actors.js';
 import { CONFIRM_CALLER_OPTIONS, digitsExpect, menu } from './hotline-menus.js';
 import { digits, f, lockEnds, tokenBlock, tokenReminder, type DriverRef } from './messages.js';
 import { unprovided } from './unprovided.js';
+import { refusalMsg } from './catalogue.js';
 
 export interface IdentifyInput {
   locale: IdentifyContext['locale'];
@@ -178,17 +179,17 @@ export const identifyMachine = identify.createMachine({
         src: 'tokenStatus',
         input: ({ context }) => ({ driverNo: context.driver!.driverNo }),
         onDone: [
-          { guard: labelled('no token', ({ event }: TokenOut) => !event.output.ok), ...blocked, actions: { type: 'notice', params: { msgs: [f('refusal.token_missing')] } } },
+          { guard: labelled('no token', ({ event }: TokenOut) => !event.output.ok), ...blocked, actions: { type: 'notice', params: { msgs: [refusalMsg('token_missing')] } } },
           {
             guard: labelled('locked', ({ event }: TokenOut) => isOk(event.output) && event.output.token.locked),
             ...blocked,
-            actions: assign(({ event }) => ({ notice: isOk(event.output) ? [f('refusal.token_locked', lockEnds(event.output.token))] : [] })),
+            actions: assign(({ event }) => ({ notice: isOk(event.output) ? [refusalMsg('token_locked', lockEnds(event.output.token))] : [] })),
           },
           {
             // Said before a code, so no date: no more than a code attempt would tell anyone.
             guard: labelled('expired', ({ event }: TokenOut) => isOk(event.output) && event.output.token.expired),
             ...blocked,
-            actions: { type: 'notice', params: { msgs: [f('refusal.token_expired'), f('token.replaceHow')] } },
+            actions: { type: 'notice', params: { msgs: [refusalMsg('token_expired'), f('token.replaceHow')] } },
           },
           {
             // Kept for after the code: the reminder names the token's expiry date.

@@ -123,7 +123,7 @@ describe('identify is a child machine that returns its output', () => {
     actor.start();
     const out = await toPromise(actor);
     expect(out).toMatchObject({ kind: 'blocked', driver });
-    expect(out.kind === 'blocked' && out.notice.map((m) => m.key)).toEqual(['flow:refusal.token_locked']);
+    expect(out.kind === 'blocked' && out.notice.map((m) => m.key)).toEqual(['common:refusal.token_locked']);
   });
 });
 
