@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import twilio from 'twilio';
 import type { Runtime } from '../../runtime.js';
 import type { Driver, Locale } from '../../core/types.js';
-import type { Msg, Reply, UserEvent } from '../../flows/reply.js';
+import type { Msg, UserEvent } from '../../flows/reply.js';
 import { maskPhone } from '../../core/mask.js';
 import { errorFields } from '../../logger.js';
 import { formatVehicleMark } from '../../core/identifiers.js';
@@ -16,6 +16,7 @@ import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.j
 import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang, type SmsParse } from './parse.js';
 import { refusal, runCommand, type CommandDeps } from './commands.js';
 import { renderMessages, renderReply } from './render.js';
+import { runConversation } from '../conversation.js';
 import { apologyLocale } from './apology.js';
 
 /** A delivery report, as Twilio posts it to the status callback. */
@@ -167,22 +168,19 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
     return (await rt.sessions.load<{ locale: Locale }>(languageKey(from)))?.value.locale ?? null;
   }
 
-  async function flowTurn(from: string, locale: Locale, event: UserEvent, entry: 'hotline' | 'bundling' = 'hotline'): Promise<Reply> {
-    const result = await rt.runner.turn({
-      key: conversationKey(from),
-      start: { flow: 'hotline', channel: 'sms', caller: from, entry, locale, capabilities: SMS_CAPABILITIES },
-      event,
-    });
-    return result.reply;
+  /**
+   * The sender's turn of the conversation, as the conversation port runs every channel's
+   * (src/channels/conversation.ts): the key, how to start, the events; the Reply as SMS text.
+   */
+  async function converse(from: string, locale: Locale, events: UserEvent[], entry: 'hotline' | 'bundling' = 'hotline'): Promise<Answer> {
+    const start = { flow: 'hotline', channel: 'sms', caller: from, entry, locale, capabilities: SMS_CAPABILITIES } as const;
+    const result = await runConversation(rt.runner, { key: conversationKey(from), start, events }, rt.config.ROUTE_DEADLINE_MS);
+    return { text: renderReply(result.reply) };
   }
 
-  /** A fresh conversation, optionally walked through the first answers (a keyword sent alone). */
-  async function freshFlow(from: string, locale: Locale, entry: 'hotline' | 'bundling', answers: string[] = []): Promise<Answer> {
-    // 'user.start' always opens a new conversation (the runner drops the old one).
-    let reply = await flowTurn(from, locale, { type: 'user.start' }, entry);
-    for (const text of answers) reply = await flowTurn(from, locale, { type: 'user.text', text }, entry);
-    return { text: renderReply(reply) };
-  }
+  /** A fresh conversation ('user.start' always opens a new one), walked through the first answers of a keyword sent alone. */
+  const freshFlow = (from: string, locale: Locale, entry: 'hotline' | 'bundling', answers: string[] = []): Promise<Answer> =>
+    converse(from, locale, [{ type: 'user.start' }, ...answers.map((text): UserEvent => ({ type: 'user.text', text }))], entry);
 
   const say = (msgs: Msg[], locale: Locale): Answer => ({ text: renderMessages(msgs, locale) });
 
@@ -264,7 +262,7 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
       case 'usage':
         return say([usageMsg(parsed, driver)], locale);
       case 'text':
-        return { text: renderReply(await flowTurn(from, locale, parsed.event)) };
+        return converse(from, locale, [parsed.event]);
     }
     return say([{ key: 'sms:help' }], locale);
   }

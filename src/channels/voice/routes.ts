@@ -8,13 +8,12 @@ import { Hono, type Context } from 'hono';
 import type { Runtime } from '../../runtime.js';
 import type { Locale } from '../../core/types.js';
 import { maskPhone } from '../../core/mask.js';
-import { errorFields } from '../../logger.js';
 import { normalisePhone } from '../../core/identifiers.js';
-import type { UserEvent } from '../../flows/reply.js';
 import { twilioParams, twilioWebhook, type TwilioEnv } from '../twilio/webhook.js';
 import { parseVoiceWebhook, voiceEvent, type VoiceWebhook } from './parse.js';
 import { asLocale, renderAgent, renderApology, renderVoice } from './render.js';
 import { withTimeout } from '../deadline.js';
+import { conversationRoute, type ConversationChannel } from '../conversation.js';
 
 /** Where the app mounts these routes (DESIGN.md, "Entry points"). */
 export const VOICE_PATH = '/twilio/voice';
@@ -50,43 +49,39 @@ export function voiceRoutes(rt: Runtime, options: VoiceRouteOptions = {}): Hono<
   const turnUrl = (n: number, locale: Locale) => `${base}${VOICE_PATH}/turn?n=${n}&lang=${locale}`;
   const fallbackUrl = (locale: Locale | null) => `${base}${VOICE_PATH}/fallback${locale ? `?lang=${locale}` : ''}`;
 
-  async function answer(c: Context, call: VoiceWebhook, event: UserEvent, n: number): Promise<Response> {
-    try {
-      const out = await withTimeout(
-        runner.turn({
-          key: sessionKey(call.callSid),
-          start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from, capabilities: VOICE_CAPABILITIES },
-          event,
-          turn: n,
-        }),
-        turnTimeoutMs,
-      );
-      if (out.repeated) rt.logger.info({ callSid: call.callSid, turn: n }, 'voice turn repeated: saved answer');
-      return twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale), agentNumber }));
-    } catch (err) {
-      // Not the error's message: it may quote what the caller said (errorFields).
-      rt.logger.error({ callSid: call.callSid, turn: n, err: errorFields(err) }, 'voice turn failed');
-      // The apology is in the language of the turn's URL, when it names one.
+  /**
+   * The hotline as a conversation channel (src/channels/conversation.ts): a call's webhook read into
+   * its turn, the Reply rendered as TwiML whose action URL names the next turn, the apology in the
+   * language of the turn's URL.
+   */
+  const hotline = (first: boolean): ConversationChannel<{ call: VoiceWebhook; n: number }> => ({
+    name: 'voice',
+    read(c) {
+      const parsed = parseVoiceWebhook(twilioParams(c));
+      if (!parsed.ok) return parsed;
+      const n = first ? 1 : Number(c.req.query('n'));
+      if (!Number.isSafeInteger(n) || n < 1) return { ok: false, field: 'n' };
+      return { ok: true, request: { call: parsed.call, n } };
+    },
+    turn: ({ call, n }) => ({
+      key: sessionKey(call.callSid),
+      start: { flow: 'hotline', channel: 'voice', entry: entryFor(call.to, rt), caller: call.from, capabilities: VOICE_CAPABILITIES },
+      events: [first ? { type: 'user.start' } : voiceEvent(call)],
+      turn: n,
+    }),
+    render: (c, out) => twiml(c, renderVoice(out.reply, { action: turnUrl(out.turn + 1, out.reply.locale), agentNumber })),
+    apology(c) {
       const known = asLocale(c.req.query('lang'));
       return twiml(c, renderApology(known, { action: fallbackUrl(known) }));
-    }
-  }
+    },
+    about: ({ call, n }) => ({ callSid: call.callSid, turn: n }),
+  });
 
   app.use('*', twilioWebhook(rt));
 
-  app.post('/', async (c) => {
-    const parsed = parseVoiceWebhook(twilioParams(c));
-    if (!parsed.ok) return c.text(`Bad Request: ${parsed.field}`, 400);
-    return answer(c, parsed.call, { type: 'user.start' }, 1);
-  });
-
-  app.post('/turn', async (c) => {
-    const parsed = parseVoiceWebhook(twilioParams(c));
-    if (!parsed.ok) return c.text(`Bad Request: ${parsed.field}`, 400);
-    const n = Number(c.req.query('n'));
-    if (!Number.isSafeInteger(n) || n < 1) return c.text('Bad Request: n', 400);
-    return answer(c, parsed.call, voiceEvent(parsed.call), n);
-  });
+  const deps = { runner, logger: rt.logger, deadlineMs: turnTimeoutMs };
+  app.post('/', conversationRoute(hotline(true), deps));
+  app.post('/turn', conversationRoute(hotline(false), deps));
 
   app.post('/status', async (c) => {
     const parsed = parseVoiceWebhook(twilioParams(c));
