@@ -6,6 +6,7 @@ import { Hono, type Context, type Next } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import type { Runtime } from './runtime.js';
+import { errorFields } from './logger.js';
 import { voiceRoutes } from './channels/voice/routes.js';
 import { agentRoutes } from './channels/agent/routes.js';
 import { smsRoutes } from './channels/sms/routes.js';
@@ -74,7 +75,8 @@ export function createApp(rt: Runtime): Hono {
   app.route('/', webRoutes(rt));
 
   app.onError((err, c) => {
-    rt.logger.error({ err: { name: err.name, message: err.message, stack: err.stack }, path: c.req.path }, 'unhandled error');
+    // Not the error's message: it may quote what a person sent (errorFields).
+    rt.logger.error({ err: errorFields(err), path: c.req.path }, 'unhandled error');
     // Twilio never gets a 5xx; an API timed out by the database gets 503 and Retry-After.
     return fallbacks.onError(err, c) ?? c.json({ error: 'internal_error' }, 500);
   });

@@ -49,11 +49,16 @@ export interface ConversationDeps {
   deadlineMs: number;
 }
 
-/** Runs one request's events through the runner: the last result, or the error that stopped it. */
-export async function runConversation(runner: Runner, turn: ConversationTurn, deadlineMs: number): Promise<TurnResult> {
+/**
+ * Runs one request's events through the runner: the last result, or the error that stopped it.
+ * Each event under `deadlineMs` when given; a route whose deadline is kept around it (the app's,
+ * src/channels/fallbacks.ts) gives none.
+ */
+export async function runConversation(runner: Runner, turn: ConversationTurn, deadlineMs?: number): Promise<TurnResult> {
   let result: TurnResult | null = null;
   for (const event of turn.events) {
-    result = await withTimeout(runner.turn({ key: turn.key, start: turn.start, event, ...(turn.turn !== undefined ? { turn: turn.turn } : {}) }), deadlineMs);
+    const step = runner.turn({ key: turn.key, start: turn.start, event, ...(turn.turn !== undefined ? { turn: turn.turn } : {}) });
+    result = await (deadlineMs === undefined ? step : withTimeout(step, deadlineMs));
   }
   if (!result) throw new Error('a conversation turn without an event');
   return result;

@@ -17,7 +17,7 @@ import { chineseScript, parseSms, readInbound, type InboundSms, type KeywordLang
 import { refusal, runCommand, type CommandDeps } from './commands.js';
 import { renderMessages, renderReply } from './render.js';
 import { runConversation } from '../conversation.js';
-import { apologyLocale } from './apology.js';
+import { apologyLocale, replyLocale } from './apology.js';
 
 /** A delivery report, as Twilio posts it to the status callback. */
 export interface SmsStatus {
@@ -174,7 +174,8 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
    */
   async function converse(from: string, locale: Locale, events: UserEvent[], entry: 'hotline' | 'bundling' = 'hotline'): Promise<Answer> {
     const start = { flow: 'hotline', channel: 'sms', caller: from, entry, locale, capabilities: SMS_CAPABILITIES } as const;
-    const result = await runConversation(rt.runner, { key: conversationKey(from), start, events }, rt.config.ROUTE_DEADLINE_MS);
+    // Untimed here: the app keeps the SMS route's deadline (src/channels/fallbacks.ts).
+    const result = await runConversation(rt.runner, { key: conversationKey(from), start, events });
     return { text: renderReply(result.reply) };
   }
 
@@ -276,14 +277,6 @@ export function smsRoutes(rt: Runtime, options: SmsRoutesOptions = {}): Hono {
   }
 
   return app as unknown as Hono;
-}
-
-/** The reply language: a Chinese keyword's script, else LANG's choice, else the driver's, else English. */
-function replyLocale(lang: KeywordLang | 'free', chosen: Locale | null, driver: Driver | null): Locale {
-  if (lang === 'zh-HK' || lang === 'zh-CN') return lang;
-  const chinese = [chosen, driver?.locale].find((l) => l === 'zh-HK' || l === 'zh-CN');
-  if (lang === 'zh') return chinese ?? 'zh-HK';
-  return chosen ?? driver?.locale ?? 'en';
 }
 
 function toAnswer(a: Awaited<ReturnType<typeof runCommand>>, locale: Locale): Answer {

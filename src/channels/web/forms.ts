@@ -86,14 +86,6 @@ export function fields(body: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** Constant-time comparison of two strings (CSRF tokens). */
-export function sameSecret(a: string, b: string): boolean {
-  if (a.length !== b.length || a.length === 0) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
-
 /**
  * Where a language switch may send the visitor back to: a path of our own pages, matched against a
  * strict allow-pattern (one leading "/", segments of letters, digits, "-", "_" and ".", no segment
