@@ -363,7 +363,7 @@ describe.each(dbTargets())('hotline calls over HTTP on $name', (target) => {
     expect(c.prompt).toMatch(/^歡迎致電.*請問你係唔係司機編號尾四個字係.*嘅司機？/);
     expect(c.prompt).not.toContain('測試司機');
     await c.speak('係');
-    expect(c.prompt).toMatch(/六位數字密碼/);
+    expect(c.prompt).toMatch(/六位數字保安編碼/);
     await c.press(d.code());
     await c.press('1');
     await c.speak(a.split('').join(' '));
